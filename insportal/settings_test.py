@@ -1,0 +1,16 @@
+"""Test settings: the same environment-driven settings, faster hashing, eager tasks."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key")  # noqa: S105
+
+from .settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

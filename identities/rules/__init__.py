@@ -1,0 +1,1 @@
+"""INS domain rules: pure functions, no ORM, one place for each rule."""

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 _STRUCTURE = re.compile(
-    r"^(?P<sex>[1234578])"
+    r"^(?P<sex>[123478])"
     r"(?P<year>\d{2})"
     r"(?P<month>\d{2})"
     r"(?P<place>2[AB]\d{3}|9[78]\d{3}|\d{5})"
@@ -102,7 +102,7 @@ def parse_nir(raw: str, *, require_key: bool = True) -> Nir:
 
 
 def _structure_problem(value: str) -> str:
-    if value[0] not in "1234578":
+    if value[0] not in "123478":
         return f"Le premier chiffre du NIR (sexe) « {value[0]} » n'est pas valide (1, 2, 3, 4, 7 ou 8)."
     if not value[1:5].isdigit():
         return "L'année et le mois de naissance du NIR (positions 2 à 5) doivent être des chiffres."

@@ -365,3 +365,28 @@ class InsiCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.outcome} ({self.duration_ms} ms)"
+
+
+class ApiToken(models.Model):
+    """A bearer token for another hospital system, stored as its SHA-256 only; revoked, never deleted."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name="utilisateur")
+    name = models.CharField("nom", max_length=100, blank=True)
+    # The first characters, shown in the admin to tell tokens apart; not enough to use one.
+    prefix = models.CharField("préfixe", max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "jeton d'API"
+        verbose_name_plural = "jetons d'API"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

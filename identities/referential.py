@@ -31,7 +31,11 @@ _KIND_RANK = {
     "delegated_commune": 1,
     "associated_commune": 1,
     "former_commune": 2,
+    "test": 3,
 }
+# Codes of the CNDA/INSi test identities that no COG lists (ADRTROIS Dominique is born in "2A020"):
+# without them the qualification test identities could not be entered.
+TEST_PLACES = (("2A020", "Commune de test INSi (Corse-du-Sud)", "test", "2A", "2A020"),)
 _CODE_PREFIX = re.compile(r"^(?:\d{1,5}|2[AB]\d{0,3})$", re.IGNORECASE)
 _SAINT = {"st": "saint", "ste": "sainte"}
 
@@ -77,7 +81,7 @@ def _expand_saint(normalised: str, *, keep_last: bool) -> str:
 def _referential() -> _Referential:
     with gzip.open(DATA_FILE, "rt", encoding="utf-8") as stream:
         rows = json.load(stream)["rows"]
-    records = [BirthPlace(*row) for row in rows]
+    records = [BirthPlace(*row) for row in [*rows, *TEST_PLACES]]
     by_code: dict[str, BirthPlace] = {}
     for record in records:  # the build script writes each code's preferred record first
         by_code.setdefault(record.code, record)

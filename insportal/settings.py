@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -176,13 +177,36 @@ CELERY_RESULT_BACKEND = None
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Bearer tokens for other systems, the session for the pages.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "identities.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["identities.api.permissions.RolePermission"],
+    "DEFAULT_PAGINATION_CLASS": "identities.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "identities.api.errors.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "INS Portal API",
+    "DESCRIPTION": "Identités patient, INS, vigilance. Authentification : `Authorization: Bearer <jeton>`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI served from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CollectionMethodEnum": "identities.models.CollectionMethod",
+        "ApiCollectionMethodEnum": "identities.api.serializers.API_COLLECTION_METHODS",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "identities.api.schema.add_error_responses",
+    ],
 }
 
 # --- INSi -------------------------------------------------------------------

@@ -5,3 +5,15 @@ class VigilanceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "vigilance"
     verbose_name = "Identitovigilance"
+
+    def ready(self) -> None:
+        from identities.signals import identity_traits_changed
+
+        identity_traits_changed.connect(on_identity_traits_changed, dispatch_uid="vigilance_detection")
+
+
+def on_identity_traits_changed(sender, identity_ids: list[int], created: bool, **kwargs) -> None:
+    """Duplicate and collision detection for written identities: in the request (eager) or its task."""
+    from vigilance.tasks import detect_for_identities
+
+    detect_for_identities.delay(list(identity_ids))

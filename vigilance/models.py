@@ -1,3 +1,154 @@
-from django.db import models
+"""Duplicate and collision candidates, the blocking keys they come from, and the scan runs.
 
-# Create your models here.
+Candidates are pairs (a, b) with a.pk < b.pk, unique: a pair judged "not a
+duplicate" keeps its row in state DISMISSED, so no later scan re-opens it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from identities.models import PatientIdentity
+
+
+class MatchKey(models.Model):
+    """One blocking key of one identity (see vigilance.matching.blocking)."""
+
+    identity = models.ForeignKey(PatientIdentity, on_delete=models.CASCADE, related_name="match_keys")
+    key = models.CharField(max_length=64)
+    bucket = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = "clé de rapprochement"
+        constraints = [models.UniqueConstraint(fields=["identity", "key"], name="matchkey_unique")]
+        # Real-time lookup by key; full scan reads one bucket at a time, ordered by key.
+        indexes = [models.Index(fields=["key"], name="matchkey_key"),
+                   models.Index(fields=["bucket", "key"], name="matchkey_bucket_key")]
+
+    def __str__(self) -> str:
+        return f"clé {self.key[:1]} de l'identité {self.identity_id}"
+
+
+class CandidateState(models.TextChoices):
+    OPEN = "open", "À traiter"
+    DISMISSED = "dismissed", "Pas un doublon"
+    MERGED = "merged", "Fusionnées"
+    COLLISION = "collision", "Collision"
+
+
+class DuplicateCandidate(models.Model):
+    identity_a = models.ForeignKey(PatientIdentity, on_delete=models.CASCADE, related_name="+")
+    identity_b = models.ForeignKey(PatientIdentity, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField("probabilité")
+    weight = models.FloatField("poids", default=0.0)
+    # [{"field", "level", "weight"}]: trait levels only, never trait values.
+    reasons = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=10, choices=CandidateState.choices, default=CandidateState.OPEN)
+    priority = models.PositiveSmallIntegerField(default=2, help_text="1 haute, 2 normale, 3 basse")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", verbose_name="pris en charge par")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "doublon potentiel"
+        verbose_name_plural = "doublons potentiels"
+        ordering = ["priority", "-score"]
+        constraints = [
+            models.UniqueConstraint(fields=["identity_a", "identity_b"], name="candidate_unique_pair"),
+            models.CheckConstraint(condition=Q(identity_a__lt=F("identity_b")), name="candidate_ordered_pair"),
+        ]
+        # The CIV worklist: open pairs by priority then score; pairs of one identity.
+        indexes = [models.Index(fields=["state", "priority", "-score"], name="candidate_worklist"),
+                   models.Index(fields=["identity_b"], name="candidate_identity_b")]
+        permissions = [
+            ("merge_patientidentity", "Peut fusionner deux identités"),
+            ("view_vigilance_dashboard", "Peut consulter le tableau de bord d'identitovigilance"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Doublon potentiel {self.identity_a_id}/{self.identity_b_id} ({self.score:.2f})"
+
+
+class CollisionSignal(models.Model):
+    """A record that may mix two persons, or two records sharing what only one person has."""
+
+    class Kind(models.TextChoices):
+        SAME_INS = "same_ins", "Même INS sur deux identités"
+        INS_TRAITS = "ins_traits", "INS incohérent avec les traits"
+        NIR_TRAITS = "nir_traits", "NIR incohérent avec les traits"
+        FAR_EDIT = "far_edit", "Traits modifiés très loin des précédents"
+
+    identity = models.ForeignKey(PatientIdentity, on_delete=models.CASCADE, related_name="collision_signals")
+    other = models.ForeignKey(PatientIdentity, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    # What disagrees (trait names, messages), never the trait values themselves in logs.
+    details = models.JSONField(default=dict, blank=True)
+    is_open = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "signal de collision"
+        verbose_name_plural = "signaux de collision"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["is_open", "kind"], name="collision_open_kind"),
+                   models.Index(fields=["identity", "kind"], name="collision_identity_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — identité {self.identity_id}"
+
+
+class MatchingParameters(models.Model):
+    """The m/u parameters in use (one row). Estimated by each full scan unless overridden by hand."""
+
+    data = models.JSONField(default=dict, blank=True)
+    overridden = models.BooleanField("fixés à la main", default=False,
+                                     help_text="Si coché, les scans n'estiment plus les paramètres.")
+    pairs_used = models.PositiveIntegerField(default=0)
+    estimated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "paramètres de rapprochement"
+        verbose_name_plural = "paramètres de rapprochement"
+
+    def __str__(self) -> str:
+        return "paramètres fixés à la main" if self.overridden else "paramètres estimés"
+
+
+class ScanRun(models.Model):
+    """A full duplicate scan, split into blocks (buckets of keys); followed on the dashboard."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", "En cours"
+        DONE = "done", "Terminé"
+        FAILED = "failed", "Échec"
+
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    blocks_total = models.PositiveIntegerField(default=0)
+    blocks_done = models.PositiveIntegerField(default=0)
+    pairs_scored = models.PositiveBigIntegerField(default=0)
+    candidates_found = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = "scan des doublons"
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"scan {self.pk} ({self.get_state_display()})"
+
+    @property
+    def progress(self) -> float:
+        return self.blocks_done / self.blocks_total if self.blocks_total else 0.0

@@ -1,0 +1,117 @@
+"""The matching engine on real French name cases: pure functions, no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from vigilance.matching import Parameters, Record, blocking_keys, prepare, score_pair
+from vigilance.matching.dates import compare_dates
+from vigilance.matching.identifiers import nir_fits
+from vigilance.matching.names import compact, phonetic
+
+P = Parameters()
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("GAUTHIER", "GAUTIER"), ("GAUTIER", "GOTHIER"), ("DUPOND", "DUPONT"), ("LEFEBVRE", "LEFEVRE"),
+    ("RENAULT", "RENAUD"), ("PHILIPPE", "FILIPE"), ("CATHERINE", "KATHERINE"), ("MEUNIER", "MEUNNIER"),
+    ("François", "FRANCOIS"), ("SCHMITT", "CHMIT"), ("MARTIN", "MARTAIN"), ("ROUSSEAU", "ROUSSO"),
+    ("LAURENT", "LORENT"), ("BERNARD", "BERNART"), ("Hélène", "ELENE"),
+])
+def test_phonetic_groups_french_spellings(a, b):
+    assert phonetic(a) == phonetic(b)
+
+
+@pytest.mark.parametrize(("a", "b"), [("MARTIN", "MARTINEZ"), ("GUERIN", "GERIN"), ("PETIT", "PETITJEAN"),
+                                      ("LEROY", "LEROUX")])
+def test_phonetic_keeps_different_names_apart(a, b):
+    assert phonetic(a) != phonetic(b)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("De la Fontaine", "FONTAINE"), ("D'ARTAGNAN", "ARTAGNAN"), ("Le  Goff", "GOFF"), ("LEGOFF", "LEGOFF"),
+    ("Jean-Pierre", "JEANPIERRE"), ("Dupont\u2013Durand", "DUPONTDURAND"), ("DE", "DE"), ("Œuvrard", "OEUVRARD"),
+])
+def test_compact_drops_particles_and_separators(raw, expected):
+    assert compact(raw) == expected
+
+
+@pytest.mark.parametrize(("a", "b", "level"), [
+    ("1980-05-12", "1980-05-12", "exact"), ("1980-05-12", "1980-12-05", "swapped"),
+    ("1980-05-12", "1980-05-13", "typo"), ("1980-05-12", "1908-05-12", "typo"),
+    ("1980-05-12", "1980-00-00", "compatible"), ("1980-05-00", "1980-05-21", "compatible"),
+    ("1980-01-01", "1980-07-14", "default"), ("1980-05-12", "1981-07-14", "different"),
+    ("", "1980-05-12", "missing"),
+])
+def test_birth_dates_know_usual_errors(a, b, level):
+    assert compare_dates(a, b) == level
+
+
+@pytest.mark.parametrize(("nir", "sex", "date", "fits"), [
+    ("1800575056123", "M", "1980-05-12", True), ("2800575056123", "M", "1980-05-12", False),
+    ("1800575056123", "M", "2012-05-12", False), ("1800575056123", "", "", True),
+])
+def test_a_parent_nir_does_not_fit(nir, sex, date, fits):
+    assert nir_fits(nir, sex=sex, birth_date=date) is fits
+
+
+def rec(i, name, first, date, sex="M", place="75056", **kw):
+    return prepare(Record(i, birth_name=name, first_names=first, first_name=first.split()[0], birth_date=date,
+                          sex=sex, birth_place=place, **kw))
+
+
+BASE = rec(1, "GAUTHIER", "JEAN PIERRE", "1980-05-12", nir="180057505612345", postcode="75011")
+DUPLICATES = [
+    ("phonetic name", rec(2, "GOTIER", "JEAN", "1980-05-12")),
+    ("day/month swapped", rec(3, "GAUTHIER", "JEAN", "1980-12-05")),
+    ("second first name", rec(4, "GAUTHIER", "PIERRE", "1980-05-12", nir="180057505612345")),
+    ("one digit wrong, NIR typo", rec(5, "GAUTHIER", "JEAN", "1980-05-13", nir="180057505612845")),
+    ("no birth place", rec(6, "GAUTHIER", "JEAN", "1980-05-12", place="")),
+    ("names swapped", rec(7, "JEAN", "GAUTHIER", "1980-05-12")),
+]
+NOT_DUPLICATES = [
+    ("twin brother", rec(10, "GAUTHIER", "PAUL", "1980-05-12", nir="180057505612499")),
+    ("father, same first name", rec(11, "GAUTHIER", "JEAN", "1952-03-02", nir="152037505600123")),
+    ("son, same first name", rec(12, "GAUTHIER", "JEAN", "2011-05-12", place="69123")),
+    ("homonym born the same day elsewhere", rec(13, "GAUTHIER", "JEAN", "1980-05-12", place="13055",
+                                                nir="180051305500245")),
+    ("sister", rec(14, "GAUTHIER", "MARIE", "1983-08-30", sex="F")),
+]
+
+
+@pytest.mark.parametrize(("label", "other"), DUPLICATES, ids=[c[0] for c in DUPLICATES])
+def test_duplicates_score_high(label, other):
+    assert score_pair(BASE, other, P).probability >= 0.9, label
+
+
+@pytest.mark.parametrize(("label", "other"), NOT_DUPLICATES, ids=[c[0] for c in NOT_DUPLICATES])
+def test_hard_negatives_score_low(label, other):
+    assert score_pair(BASE, other, P).probability < 0.5, label
+
+
+def test_married_name_typed_as_birth_name():
+    married = rec(20, "DURAND", "MARIE", "1975-02-03", sex="F")
+    birth = rec(21, "MARTIN", "MARIE", "1975-02-03", sex="F", used_name="DURAND")
+    score = score_pair(married, birth, P)
+    assert score.probability >= 0.9
+    assert "birth_name:used" in score.codes
+
+
+def test_every_candidate_carries_its_reasons():
+    score = score_pair(BASE, DUPLICATES[1][1], P)
+    assert {"birth_date:swapped", "birth_name:exact", "first_name:exact"} <= {r.code for r in score.reasons}
+
+
+def test_twins_carry_the_twins_rule():
+    assert "rule:twins" in score_pair(BASE, NOT_DUPLICATES[0][1], P).codes
+
+
+@pytest.mark.parametrize(("label", "other"), DUPLICATES, ids=[c[0] for c in DUPLICATES])
+def test_each_duplicate_shares_a_blocking_key(label, other):
+    assert set(blocking_keys(BASE)) & set(blocking_keys(other)), label
+
+
+def test_parameters_roundtrip_and_override():
+    params = Parameters.from_dict(P.as_dict())
+    assert params.weight("birth_name", "exact") == P.weight("birth_name", "exact")
+    assert Parameters.from_dict({}).prior == P.prior

@@ -1,0 +1,296 @@
+"""Duplicate detection and decisions: real time for one identity, full scans by blocks, CIV decisions.
+
+Writes follow the identities services: keyword-only arguments, the acting
+user, and the IdentityEvent in the same transaction. Logs carry ids and
+counts, never traits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from identities.models import IdentityEvent, PatientIdentity
+from identities.rules.coherence import nir_trait_warnings
+from identities.rules.nir import NirError, parse_nir
+from identities.services.identities import event_record
+from vigilance.matching import (
+    BUCKETS,
+    MAX_BLOCK,
+    WORKLIST_THRESHOLD,
+    Parameters,
+    Prepared,
+    Score,
+    block_pairs,
+    blocking_keys,
+    compare,
+    estimate,
+    prepare,
+    score_pair,
+)
+from vigilance.models import (
+    CandidateState,
+    CollisionSignal,
+    DuplicateCandidate,
+    MatchingParameters,
+    MatchKey,
+    ScanRun,
+)
+from vigilance.records import identity_index, index_missing, parameters, prepared_by_id, record_of
+
+logger = logging.getLogger(__name__)
+_ESTIMATION_PAIRS = 300_000
+_MIN_ESTIMATION_PAIRS = 2_000  # below this, EM has too little to learn from: keep the priors
+_FAR_EDIT = 0.01  # below this probability, old and new traits look like two different persons
+
+
+@dataclass(frozen=True)
+class ScoredPair:
+    a: int
+    b: int
+    score: Score
+
+
+def _reasons_json(score: Score) -> list[dict[str, object]]:
+    return [{"field": r.field, "level": r.level, "weight": round(r.weight, 2)} for r in score.reasons]
+
+
+def _priority(score: Score) -> int:
+    return 1 if score.probability >= 0.999 else 2 if score.probability >= 0.98 else 3
+
+
+def candidate_ids_for_keys(keys: list[str], exclude: int | None = None) -> set[int]:
+    """Identities sharing a key, skipping keys too common to mean anything."""
+    members: dict[str, list[int]] = defaultdict(list)
+    for key, identity_id in MatchKey.objects.filter(key__in=keys).values_list("key", "identity_id"):
+        members[key].append(identity_id)
+    return {i for ids in members.values() if len(ids) <= MAX_BLOCK for i in ids if i != exclude}
+
+
+def score_against(p: Prepared, *, exclude: int | None = None, params: Parameters | None = None
+                  ) -> list[tuple[Prepared, Score]]:
+    """Score one prepared record against the active identities sharing a blocking key, best first."""
+    params = params or parameters()
+    others = prepared_by_id(candidate_ids_for_keys(blocking_keys(p), exclude))
+    scored = [(o, score_pair(p, o, params)) for o in others.values()]
+    return sorted(scored, key=lambda pair: -pair[1].weight)
+
+
+def candidates_for_identity(*, identity: PatientIdentity, record: bool = True,
+                            params: Parameters | None = None) -> list[ScoredPair]:
+    """Real-time detection: pairs of this identity at or above the worklist threshold (recorded if asked)."""
+    found = [ScoredPair(*sorted((identity.pk, o.record.id)), s)
+             for o, s in score_against(prepare(record_of(identity)), exclude=identity.pk, params=params)
+             if s.probability >= WORKLIST_THRESHOLD]
+    if record:
+        record_candidates(found)
+    return found
+
+
+def record_candidates(pairs: Iterable[ScoredPair]) -> int:
+    """Put new pairs on the worklist and refresh the score of open ones; decided pairs stay as decided."""
+    pairs = list(pairs)
+    if not pairs:
+        return 0
+    decided = set(DuplicateCandidate.objects.filter(identity_a__in={p.a for p in pairs})
+                  .exclude(state=CandidateState.OPEN).values_list("identity_a", "identity_b"))
+    rows = [DuplicateCandidate(identity_a_id=p.a, identity_b_id=p.b, score=p.score.probability,
+                               weight=p.score.weight, reasons=_reasons_json(p.score), priority=_priority(p.score))
+            for p in pairs if (p.a, p.b) not in decided]
+    DuplicateCandidate.objects.bulk_create(rows, batch_size=2000, update_conflicts=True,
+                                           unique_fields=["identity_a", "identity_b"],
+                                           update_fields=["score", "weight", "reasons", "priority"])
+    return len(rows)
+
+
+# --- Full scan -----------------------------------------------------------------------------------------------
+
+
+def scan_start(*, acting_user=None) -> ScanRun:
+    """Index identities that lack keys, note the oversized keys, estimate m/u unless overridden."""
+    index_missing()
+    oversized = list(MatchKey.objects.values("key").annotate(n=Count("id")).filter(n__gt=MAX_BLOCK)
+                     .values_list("key", flat=True))
+    run = ScanRun.objects.create(blocks_total=BUCKETS, started_by=acting_user)
+    _oversized_cache[run.pk] = set(oversized)
+    row, _ = MatchingParameters.objects.get_or_create(pk=1)
+    if not row.overridden:
+        params, pairs = _estimate(set(oversized))
+        row.data, row.pairs_used, row.estimated_at = params.as_dict(), pairs, timezone.now()
+        row.save()
+    logger.info("duplicate scan %s started: %d oversized keys", run.pk, len(oversized))
+    return run
+
+
+# Oversized keys per run, for blocks running in this process; other workers recompute them.
+_oversized_cache: dict[int, set[str]] = {}
+
+
+def _oversized(run_id: int) -> set[str]:
+    if run_id not in _oversized_cache:
+        _oversized_cache[run_id] = set(MatchKey.objects.values("key").annotate(n=Count("id"))
+                                       .filter(n__gt=MAX_BLOCK).values_list("key", flat=True))
+    return _oversized_cache[run_id]
+
+
+def _block_pairs(bucket: int, skip: set[str]) -> tuple[list[tuple[int, int]], dict[int, Prepared]]:
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for key, identity_id in (MatchKey.objects.filter(bucket=bucket).order_by("key")
+                             .values_list("key", "identity_id").iterator(chunk_size=20000)):
+        blocks[key].append(identity_id)
+    blocks = {k: v for k, v in blocks.items() if 2 <= len(v) <= MAX_BLOCK and k not in skip}
+    prepared = prepared_by_id({i for ids in blocks.values() for i in ids})
+    keys_of = {i: frozenset(blocking_keys(p)) for i, p in prepared.items()}
+    pairs = [pair for key, ids in blocks.items()
+             for pair in block_pairs(key, [i for i in ids if i in prepared], keys_of, skip)]
+    return pairs, prepared
+
+
+def _estimate(skip: set[str]) -> tuple[Parameters, int]:
+    """EM on the comparison vectors of blocked pairs, from as many buckets as needed."""
+    vectors: Counter[tuple[str, ...]] = Counter()
+    for bucket in range(BUCKETS):
+        pairs, prepared = _block_pairs(bucket, skip)
+        vectors.update(compare(prepared[a], prepared[b])[0] for a, b in pairs)
+        if vectors.total() >= _ESTIMATION_PAIRS:
+            break
+    if vectors.total() < _MIN_ESTIMATION_PAIRS:
+        return Parameters(), vectors.total()
+    return estimate(vectors), vectors.total()
+
+
+def scan_block(*, run_id: int, bucket: int, params: Parameters | None = None) -> list[ScoredPair]:
+    """Score one bucket of keys and record its candidates; the last block closes the run."""
+    params = params or parameters()
+    pairs, prepared = _block_pairs(bucket, _oversized(run_id))
+    found = []
+    for a, b in pairs:
+        score = score_pair(prepared[a], prepared[b], params)
+        if score.probability >= WORKLIST_THRESHOLD:
+            found.append(ScoredPair(a, b, score))
+    record_candidates(found)
+    ScanRun.objects.filter(pk=run_id).update(blocks_done=F("blocks_done") + 1, pairs_scored=F("pairs_scored")
+                                             + len(pairs), candidates_found=F("candidates_found") + len(found))
+    ScanRun.objects.filter(pk=run_id, blocks_done__gte=F("blocks_total"), state=ScanRun.State.RUNNING).update(
+        state=ScanRun.State.DONE, finished_at=timezone.now())
+    return found
+
+
+def duplicate_scan(*, acting_user=None, progress: Callable[[int], None] | None = None) -> ScanRun:
+    """The whole scan in this process, block after block (the command; Celery splits it in tasks)."""
+    run = scan_start(acting_user=acting_user)
+    params = parameters()
+    for bucket in range(BUCKETS):
+        scan_block(run_id=run.pk, bucket=bucket, params=params)
+        if progress:
+            progress(bucket + 1)
+    run.refresh_from_db()
+    logger.info("duplicate scan %s done: %d pairs scored, %d candidates", run.pk, run.pairs_scored,
+                run.candidates_found)
+    return run
+
+
+# --- Decisions -----------------------------------------------------------------------------------------------
+
+
+def _decide(candidate: DuplicateCandidate, state: str, acting_user, reason: str, kind: str) -> DuplicateCandidate:
+    candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+    candidate.state, candidate.decided_by, candidate.decided_at = state, acting_user, timezone.now()
+    candidate.decision_reason = reason
+    candidate.save()
+    for identity_id, other in ((candidate.identity_a_id, candidate.identity_b_id),
+                               (candidate.identity_b_id, candidate.identity_a_id)):
+        event_record(identity=PatientIdentity(pk=identity_id), kind=kind, actor=acting_user, reason=reason,
+                     other_identity=other, candidate=candidate.pk)
+    return candidate
+
+
+@transaction.atomic
+def duplicate_candidate_dismiss(*, candidate: DuplicateCandidate, acting_user=None, reason: str = ""
+                                ) -> DuplicateCandidate:
+    """"Not a duplicate": the pair stays recorded as such and is never proposed again."""
+    return _decide(candidate, CandidateState.DISMISSED, acting_user, reason, IdentityEvent.Kind.DUPLICATE_DISMISSED)
+
+
+@transaction.atomic
+def duplicate_candidate_flag_collision(*, candidate: DuplicateCandidate, acting_user=None, reason: str = ""
+                                       ) -> DuplicateCandidate:
+    """The pair is not one person in two records but records mixing persons: a collision to resolve."""
+    return _decide(candidate, CandidateState.COLLISION, acting_user, reason, IdentityEvent.Kind.COLLISION_FLAGGED)
+
+
+@transaction.atomic
+def duplicate_candidate_assign(*, candidate: DuplicateCandidate, owner, acting_user=None) -> DuplicateCandidate:
+    candidate.owner = owner
+    candidate.save(update_fields=["owner", "updated_at"])
+    return candidate
+
+
+# --- Collision signals -------------------------------------------------------------------------------------
+
+
+def _signal(identity: PatientIdentity, kind: str, other: PatientIdentity | None = None, **details: object) -> bool:
+    """Record an open signal unless the same one is already open; True when recorded."""
+    _, created = CollisionSignal.objects.get_or_create(identity=identity, other=other, kind=kind, is_open=True,
+                                                       defaults={"details": details})
+    if created:
+        event_record(identity=identity, kind=IdentityEvent.Kind.COLLISION_FLAGGED, signal=kind,
+                     other_identity=other.pk if other else None)
+    return created
+
+
+def _trait_warnings(identity: PatientIdentity, value: str) -> list[str]:
+    try:
+        nir = parse_nir(value)
+    except NirError:
+        return []
+    return nir_trait_warnings(nir, sex=identity.sex, birth_date=identity.birth_date,
+                              birth_place=identity.birth_place)
+
+
+@transaction.atomic
+def collisions_for_identity(*, identity: PatientIdentity) -> list[str]:
+    """Collision signals of one identity after a write; returns the kinds newly recorded."""
+    found = []
+    if identity.ins_matricule:
+        same = PatientIdentity.objects.active().filter(ins_matricule=identity.ins_matricule).exclude(pk=identity.pk)
+        found += [CollisionSignal.Kind.SAME_INS for other in same
+                  if _signal(identity, CollisionSignal.Kind.SAME_INS, other)]
+        warnings = _trait_warnings(identity, identity.ins_matricule)
+        if warnings and _signal(identity, CollisionSignal.Kind.INS_TRAITS, warnings=warnings):
+            found.append(CollisionSignal.Kind.INS_TRAITS)
+    if identity.nir and identity.nir != identity.ins_matricule:
+        warnings = _trait_warnings(identity, identity.nir)
+        if warnings and _signal(identity, CollisionSignal.Kind.NIR_TRAITS, warnings=warnings):
+            found.append(CollisionSignal.Kind.NIR_TRAITS)
+    previous = _previous_traits(identity)
+    if previous is not None:
+        score = score_pair(prepare(previous), prepare(record_of(identity)), parameters())
+        if score.probability < _FAR_EDIT and _signal(identity, CollisionSignal.Kind.FAR_EDIT,
+                                                     reasons=[r.code for r in score.reasons]):
+            found.append(CollisionSignal.Kind.FAR_EDIT)
+    return found
+
+
+def _previous_traits(identity: PatientIdentity):
+    """The traits before the last change, from the identity's history (None for a new identity)."""
+    versions = list(identity.history.order_by("-history_date", "-history_id")[:2])
+    if len(versions) < 2:
+        return None
+    return record_of(versions[1].instance)
+
+
+def detect_for_identities(identity_ids: Iterable[int]) -> None:
+    """After a write: refresh keys, find duplicate candidates and collision signals (task body)."""
+    ids = list(identity_ids)
+    identity_index(ids)
+    for identity in PatientIdentity.objects.filter(pk__in=ids, is_active=True):
+        candidates_for_identity(identity=identity)
+        collisions_for_identity(identity=identity)
+    logger.info("real-time detection done for %d identities", len(ids))

@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from identities.views import HomeView
+
 from . import health
 
 urlpatterns = [
@@ -13,5 +15,8 @@ urlpatterns = [
     path("api/v1/", include("insportal.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("fhir/", include("identities.api.fhir_urls")),
+    path("", HomeView.as_view(), name="home"),
     path("", include("identities.urls")),
+    path("vigilance/", include("vigilance.urls")),
 ]

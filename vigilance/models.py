@@ -6,7 +6,10 @@ duplicate" keeps its row in state DISMISSED, so no later scan re-opens it.
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 
@@ -152,3 +155,50 @@ class ScanRun(models.Model):
     @property
     def progress(self) -> float:
         return self.blocks_done / self.blocks_total if self.blocks_total else 0.0
+
+
+class IdentityMerge(models.Model):
+    """A merge of `merged` into `survivor`, with the snapshot that lets one click undo it exactly.
+
+    Written and undone only by `vigilance.merging`. The merged identity is never
+    deleted: it stays inactive with `merged_into` set, so its IPP stays findable.
+    """
+
+    public_id = models.UUIDField(default=uuid4, unique=True, editable=False)
+    survivor = models.ForeignKey(PatientIdentity, on_delete=models.PROTECT, related_name="merges_kept",
+                                 verbose_name="identité conservée")
+    merged = models.ForeignKey(PatientIdentity, on_delete=models.PROTECT, related_name="merges_absorbed",
+                               verbose_name="identité fusionnée")
+    candidate = models.ForeignKey(DuplicateCandidate, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="merges")
+    reason = models.CharField("motif", max_length=500)
+    trait_choices = models.JSONField("traits retenus", default=dict, blank=True)
+    # Both identities as they were, the rows moved and the rows created: what undoing needs.
+    snapshot = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name="fusionnée par")
+    merged_at = models.DateTimeField("fusionnée le", auto_now_add=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name="annulée par")
+    undone_at = models.DateTimeField("annulée le", null=True, blank=True)
+    undo_reason = models.CharField("motif de l'annulation", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "fusion d'identités"
+        verbose_name_plural = "fusions d'identités"
+        ordering = ["-merged_at"]
+        constraints = [
+            # A second merge of the same identity can never be recorded while the first stands.
+            models.UniqueConstraint(fields=["merged"], condition=Q(undone_at__isnull=True),
+                                    name="merge_one_standing_per_identity"),
+        ]
+        # The merges list (newest first) and an identity's standing merges.
+        indexes = [models.Index(fields=["-merged_at"], name="merge_time"),
+                   models.Index(fields=["survivor"], name="merge_survivor")]
+
+    def __str__(self) -> str:
+        return f"Fusion {self.merged_id} → {self.survivor_id}"
+
+    @property
+    def is_standing(self) -> bool:
+        return self.undone_at is None

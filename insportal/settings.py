@@ -221,6 +221,14 @@ INSI_SOFTWARE_NAME = "INS Portal"
 INSI_SOFTWARE_VERSION = "1.0.0"
 INSI_INSTANCE_ID = env_str("INSI_INSTANCE_ID", "7d3f6a9e-2b8c-4e0f-9a51-3c6d8e2f1b40")
 INSI_TIMEOUT = env_number("INSI_TIMEOUT", 10.0)
+# The implementation behind identities.insi.get_insi_client() (the fake in tests).
+INSI_CLIENT = env_str("INSI_CLIENT", "identities.insi.zeep_client.ZeepInsiClient")
+# Calls per second towards the teleservice, shared by all workers (0: no limit).
+INSI_RATE_LIMIT = env_number("INSI_RATE_LIMIT", 20.0)
+# Circuit breaker: after this many temporary failures in a row, no call for the cooldown (seconds).
+INSI_BREAKER_THRESHOLD = env_number("INSI_BREAKER_THRESHOLD", 5, cast=int, minimum=1)
+INSI_BREAKER_COOLDOWN = env_number("INSI_BREAKER_COOLDOWN", 30.0)
+INSI_MAX_RETRIES = env_number("INSI_MAX_RETRIES", 5, cast=int)
 
 # --- Identities -------------------------------------------------------------
 

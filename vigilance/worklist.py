@@ -1,0 +1,88 @@
+"""Reads for the CIV pages: the filtered worklist, a pair side by side, the merges list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from identities.models import PatientIdentity
+from vigilance.merging import MERGEABLE_TRAITS
+from vigilance.models import CandidateState, DuplicateCandidate, IdentityMerge
+from vigilance.selectors import worklist
+
+_EXTRA_ROWS = (("ins_matricule", "Matricule INS"), ("source_id", "IPP"))
+_LEVELS = {"agree": "identique", "exact": "identique", "close": "proche", "partial": "partiel",
+           "disagree": "différent", "missing": "manquant"}
+
+
+@dataclass(frozen=True)
+class PairRow:
+    name: str
+    label: str
+    a: str
+    b: str
+
+    @property
+    def differs(self) -> bool:
+        return self.a != self.b
+
+
+@dataclass(frozen=True)
+class Reason:
+    label: str
+    level: str
+    weight: float
+
+
+def worklist_for(*, user, state: str = "", facility=None, min_score: float | None = None,
+                 mine: bool = False) -> QuerySet[DuplicateCandidate]:
+    """The worklist filtered; open pairs whose identities are no longer both active are left out."""
+    qs = worklist(state or CandidateState.OPEN).select_related("identity_a__facility", "identity_b__facility")
+    if not user.has_perm("identities.view_patientidentity"):
+        return qs.none()
+    if (state or CandidateState.OPEN) == CandidateState.OPEN:
+        qs = qs.filter(identity_a__is_active=True, identity_b__is_active=True)
+    if facility is not None:
+        qs = qs.filter(identity_a__facility=facility)
+    if min_score is not None:
+        qs = qs.filter(score__gte=min_score)
+    if mine:
+        qs = qs.filter(owner=user)
+    return qs
+
+
+def candidate_age_days(candidate: DuplicateCandidate) -> int:
+    return (timezone.now() - candidate.created_at).days
+
+
+def _label(name: str) -> str:
+    return str(PatientIdentity._meta.get_field(name).verbose_name).capitalize()
+
+
+def pair_rows(a: PatientIdentity, b: PatientIdentity) -> list[PairRow]:
+    rows = [PairRow(n, _label(n), str(getattr(a, n) or ""), str(getattr(b, n) or "")) for n in MERGEABLE_TRAITS]
+    return rows + [PairRow(n, label, str(getattr(a, n) or ""), str(getattr(b, n) or "")) for n, label in _EXTRA_ROWS]
+
+
+def score_reasons(candidate: DuplicateCandidate) -> list[Reason]:
+    out = []
+    for item in candidate.reasons or []:
+        if isinstance(item, dict):
+            field = item.get("field", "")
+            try:
+                label = _label(field)
+            except Exception:  # a matching field that is not a model field (e.g. "ins")
+                label = field
+            level = str(item.get("level", ""))
+            out.append(Reason(label, _LEVELS.get(level, level), float(item.get("weight", 0) or 0)))
+    return out
+
+
+def merges_list() -> QuerySet[IdentityMerge]:
+    return IdentityMerge.objects.select_related("survivor", "merged", "merged_by", "undone_by")
+
+
+def open_candidate_count() -> int:
+    return worklist().filter(identity_a__is_active=True, identity_b__is_active=True).count()

@@ -11,14 +11,16 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from identities.api import serializers as s
 from identities.api.errors import error_response
 from identities.api.filters import identity_filter
-from identities.models import Facility, PatientIdentity
+from identities.models import Facility, InsiRequest, PatientIdentity
 from identities.rules.identity import clean_identity
 from identities.selectors import identity_queryset_for
 from identities.services.identities import identity_create, identity_set_attributes, identity_update, proof_record
+from identities.services.insi import insi_request_search, insi_request_verify
 
 IDENTITY_EXAMPLE = {
     "source_id": "IPP000123", "birth_name": "MARTIN", "first_names": "JEANNE MARIE", "birth_date": "1985-03-21",
@@ -54,6 +56,8 @@ class IdentityViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
         "proofs": "identities.view_identityproof",
         "proof_create": "identities.add_identityproof",
         "events": "identities.view_history_patientidentity",
+        "insi_search": "identities.request_insi_patientidentity",
+        "insi_verify": "identities.request_insi_patientidentity",
     }
 
     def get_queryset(self):
@@ -176,3 +180,37 @@ class IdentityViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
         identity = self.get_object()
         page = self.paginate_queryset(identity.events.select_related("actor"))
         return self.get_paginated_response(s.EventReadSerializer(page, many=True).data)
+
+    def _insi_accepted(self, insi_request: InsiRequest) -> Response:
+        url = reverse("insi-request-detail", kwargs={"public_id": insi_request.public_id}, request=self.request)
+        return Response(s.InsiRequestReadSerializer(insi_request).data, status=status.HTTP_202_ACCEPTED,
+                        headers={"Location": url})
+
+    @extend_schema(summary="Demander une recherche INSi par traits", request=None,
+                   responses={202: s.InsiRequestReadSerializer, 409: s.ErrorSerializer},
+                   description="La recherche part après la réponse ; suivez la demande à l'adresse de l'en-tête "
+                               "`Location`. Refusée (409) pour une identité douteuse ou fictive, ou incomplète.")
+    @action(detail=True, methods=["post"], url_path="insi-search")
+    def insi_search(self, request, public_id=None):
+        return self._insi_accepted(insi_request_search(identity=self.get_object(), acting_user=request.user))
+
+    @extend_schema(summary="Demander la vérification de l'INS", request=None,
+                   responses={202: s.InsiRequestReadSerializer, 409: s.ErrorSerializer})
+    @action(detail=True, methods=["post"], url_path="insi-verify")
+    def insi_verify(self, request, public_id=None):
+        return self._insi_accepted(insi_request_verify(identity=self.get_object(), acting_user=request.user))
+
+
+@extend_schema_view(retrieve=extend_schema(summary="Suivre une demande INSi"))
+class InsiRequestViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """INSi requests, followed after a 202; visible with their identity."""
+
+    queryset = InsiRequest.objects.none()
+    serializer_class = s.InsiRequestReadSerializer
+    lookup_field = "public_id"
+    permission = "identities.view_insirequest"
+
+    def get_object(self):
+        identities = identity_queryset_for(user=self.request.user)
+        queryset = InsiRequest.objects.filter(identity__in=identities).select_related("identity")
+        return get_scoped_object(queryset, public_id=self.kwargs["public_id"])

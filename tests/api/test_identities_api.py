@@ -240,3 +240,34 @@ def test_schema_is_openapi_3_and_docs_use_local_assets(client):
     html = docs.content.decode()
     assert "drf_spectacular_sidecar/swagger-ui-dist" in html
     assert "cdn" not in html.lower()
+
+
+def test_insi_search_answers_202_with_a_link_to_follow(api, identity):
+    response = api.post(f"{URL}{identity.public_id}/insi-search/")
+    assert response.status_code == 202, response.json()
+    assert response.json()["state"] == "queued"
+    assert response.json()["kind"] == "search"
+    follow = api.get(response["Location"])
+    assert follow.status_code == 200
+    assert follow.json()["id"] == response.json()["id"]
+
+
+def test_insi_is_refused_for_a_doubtful_identity(api, identity):
+    PatientIdentity.objects.filter(pk=identity.pk).update(is_doubtful=True)
+    response = api.post(f"{URL}{identity.public_id}/insi-search/")
+    assert response.status_code == 409
+    assert response.json()["code"] == "invalid_state"
+
+
+def test_insi_verify_without_an_ins_is_a_409(api, identity):
+    assert api.post(f"{URL}{identity.public_id}/insi-verify/").status_code == 409
+
+
+def test_insi_verify_of_a_qualified_identity_is_accepted(api, qualified):
+    response = api.post(f"{URL}{qualified.public_id}/insi-verify/")
+    assert response.status_code == 202
+    assert response.json()["kind"] == "verify"
+
+
+def test_unknown_insi_request_is_a_404(api):
+    assert api.get("/api/v1/insi-requests/00000000-0000-0000-0000-000000000000/").status_code == 404

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from identities.services.insi import insi_request_search
 from tests.api.conftest import bearer_client
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,9 @@ ENDPOINTS = {
     "proof-list": ("get", "/api/v1/identities/{id}/proofs/", None, ALL_ROLES, 200),
     "proof-create": ("post", "/api/v1/identities/{id}/proofs/", {"document_type": "CN"}, WRITERS, 201),
     "identity-events": ("get", "/api/v1/identities/{id}/events/", None, HISTORY, 200),
+    "insi-search": ("post", "/api/v1/identities/{id}/insi-search/", None, WRITERS, 202),
+    "insi-request-read": ("get", "/api/v1/insi-requests/{req}/", None, ALL_ROLES, 200),
+    "event-feed": ("get", "/api/v1/events/", None, HISTORY, 200),
 }
 
 
@@ -38,18 +42,23 @@ def _persona(request, name):
 def test_role_matrix(request, identity, persona, endpoint):
     method, path, body, allowed, success = ENDPOINTS[endpoint]
     client = bearer_client(_persona(request, persona))
-    response = getattr(client, method)(path.format(id=identity.public_id), body, format="json")
+    insi_request = insi_request_search(identity=identity, acting_user=None)
+    url = path.format(id=identity.public_id, req=insi_request.public_id)
+    response = getattr(client, method)(url, body, format="json")
     expected = 401 if persona == "anonymous" else success if persona in allowed else 403
     assert response.status_code == expected, response.content
     if expected >= 400:
         assert set(response.json()) == {"code", "message", "errors"}
 
 
-@pytest.mark.parametrize("endpoint", [name for name, spec in ENDPOINTS.items() if "{id}" in spec[1]])
+@pytest.mark.parametrize("endpoint", [name for name, spec in ENDPOINTS.items() if "{" in spec[1]])
 def test_outsider_cannot_tell_a_hidden_identity_from_a_missing_one(outsider, identity, endpoint):
     method, path, body, _, _ = ENDPOINTS[endpoint]
     client = bearer_client(outsider)
-    hidden = getattr(client, method)(path.format(id=identity.public_id), body, format="json")
-    missing = getattr(client, method)(path.format(id="00000000-0000-0000-0000-000000000000"), body, format="json")
+    insi_request = insi_request_search(identity=identity, acting_user=None)
+    hidden = getattr(client, method)(path.format(id=identity.public_id, req=insi_request.public_id), body,
+                                     format="json")
+    unknown = "00000000-0000-0000-0000-000000000000"
+    missing = getattr(client, method)(path.format(id=unknown, req=unknown), body, format="json")
     assert hidden.status_code == missing.status_code
     assert hidden.json() == missing.json()

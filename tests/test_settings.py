@@ -1,0 +1,43 @@
+"""Settings come from the environment; a value that cannot be used stops the start, naming the variable."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _load_settings(**env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "INSI_", "DATABASE_URL"))}
+    return subprocess.run(
+        [sys.executable, "-c", "import insportal.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])"],
+        cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60)
+
+
+def test_defaults_are_embedded_with_debug():
+    result = _load_settings(DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "django.db.backends.sqlite3"]
+
+
+def test_database_url_switches_to_postgresql():
+    result = _load_settings(DJANGO_DEBUG="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/x")
+    assert result.stdout.split() == ["True", "django.db.backends.postgresql"]
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG"),
+        ({}, "DJANGO_SECRET_KEY"),  # DEBUG off by default: a secret is required
+        ({"DJANGO_DEBUG": "1", "INSI_ENDPOINT": "ftp://x"}, "INSI_ENDPOINT"),
+        ({"DJANGO_DEBUG": "1", "INSI_CERT_FILE": "/nonexistent.pem"}, "INSI_CERT_FILE"),
+        ({"DJANGO_DEBUG": "1", "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
+    ],
+)
+def test_unusable_value_names_the_variable(env, named):
+    result = _load_settings(**env)
+    assert result.returncode != 0
+    assert named in result.stderr.splitlines()[-1]

@@ -13,7 +13,7 @@ from vigilance.models import CandidateState, DuplicateCandidate, IdentityMerge
 from vigilance.selectors import worklist
 
 _EXTRA_ROWS = (("ins_matricule", "Matricule INS"), ("source_id", "IPP"))
-_LEVELS = {"agree": "identique", "exact": "identique", "close": "proche", "partial": "partiel",
+_LEVELS = {"agree": "identique", "same": "identique", "exact": "identique", "close": "proche", "partial": "partiel",
            "disagree": "différent", "missing": "manquant"}
 
 
@@ -58,7 +58,8 @@ def candidate_age_days(candidate: DuplicateCandidate) -> int:
 
 
 def _label(name: str) -> str:
-    return str(PatientIdentity._meta.get_field(name).verbose_name).capitalize()
+    label = str(PatientIdentity._meta.get_field(name).verbose_name)
+    return label[:1].upper() + label[1:]
 
 
 def pair_rows(a: PatientIdentity, b: PatientIdentity) -> list[PairRow]:

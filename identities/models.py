@@ -111,6 +111,8 @@ class PatientIdentity(models.Model):
     # True while the strict traits are those returned by INSi (the INSi source is active).
     traits_from_insi = models.BooleanField("traits issus de l'INSi", default=False)
 
+    # The admission service (unit) that created the identity: the CIV follows its figures per service.
+    admission_service = models.CharField("service d'admission", max_length=64, blank=True)
     collection_method = models.CharField("mode de recueil", max_length=8, choices=CollectionMethod.choices,
                                          default=CollectionMethod.MANUAL)
     status = models.CharField("statut", max_length=5, choices=IdentityStatus.choices,

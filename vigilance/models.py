@@ -202,3 +202,34 @@ class IdentityMerge(models.Model):
     @property
     def is_standing(self) -> bool:
         return self.undone_at is None
+
+
+class DailyIndicator(models.Model):
+    """The base of one facility and admission service at the end of one day, for the qualification trend.
+
+    Written by `vigilance.indicators.daily_indicators_compute` (nightly command or Celery task), so that
+    the dashboard's trend reads a few thousand rows instead of replaying the history of the whole base.
+    """
+
+    day = models.DateField("jour")
+    facility = models.ForeignKey("identities.Facility", on_delete=models.CASCADE, related_name="+",
+                                 verbose_name="établissement")
+    admission_service = models.CharField("service d'admission", max_length=64, blank=True)
+    active = models.PositiveIntegerField("identités actives", default=0)
+    provisional = models.PositiveIntegerField("provisoires", default=0)
+    retrieved = models.PositiveIntegerField("récupérées", default=0)
+    validated = models.PositiveIntegerField("validées", default=0)
+    qualified = models.PositiveIntegerField("qualifiées", default=0)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "indicateur quotidien"
+        verbose_name_plural = "indicateurs quotidiens"
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["day", "facility", "admission_service"],
+                                               name="daily_indicator_unique")]
+        # The dashboard trend and the monthly export: a range of days, summed over facilities.
+        indexes = [models.Index(fields=["day"], name="daily_indicator_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.facility_id} {self.admission_service or '-'}"

@@ -2,9 +2,31 @@
 
 `identity_traits_changed` is sent after the transaction that created an identity
 or changed its traits has committed (duplicate detection listens to it).
+Bulk loads (demo data, imports) mute it and rely on the full duplicate scan.
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.dispatch import Signal
 
 # kwargs: identity_ids (list[int]), created (bool)
 identity_traits_changed = Signal()
+
+_muted: ContextVar[bool] = ContextVar("identity_traits_changed_muted", default=False)
+
+
+@contextmanager
+def traits_signal_muted() -> Iterator[None]:
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
+def traits_signal_is_muted() -> bool:
+    return _muted.get()

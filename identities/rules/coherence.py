@@ -15,7 +15,7 @@ _FORMER_NORTH_AFRICA = {"91", "92", "93", "94", "95", "96"}
 
 def nir_trait_warnings(nir: Nir, *, sex: str, birth_date: str, birth_place: str) -> list[str]:
     warnings = []
-    if sex == "M" and nir.sex_digit in FEMALE_DIGITS or sex == "F" and nir.sex_digit in MALE_DIGITS:
+    if (sex == "M" and nir.sex_digit in FEMALE_DIGITS) or (sex == "F" and nir.sex_digit in MALE_DIGITS):
         warnings.append(f"Le NIR indique un sexe {'féminin' if sex == 'M' else 'masculin'}, "
                         f"l'identité un sexe {'masculin' if sex == 'M' else 'féminin'}.")
     if birth_date:

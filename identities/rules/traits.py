@@ -102,7 +102,7 @@ def normalize_birth_date(raw: str, *, today: dt.date | None = None) -> str:
     if not match:
         raise TraitError(f"La date de naissance « {value} » n'est pas au format AAAA-MM-JJ ou JJ/MM/AAAA.")
     year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
-    today = today or dt.date.today()
+    today = today or dt.date.today()  # noqa: DTZ011 (a birth date is a civil date, not an instant)
     if not 1850 <= year <= today.year:
         raise TraitError(f"L'année de naissance {year} n'est pas plausible.")
     if month > 12:

@@ -17,7 +17,7 @@ from identities.exceptions import IdentityConflict, IdentityLocked
 from identities.models import CollectionMethod, Facility, IdentityEvent, IdentityProof, PatientIdentity
 from identities.rules.identity import STRICT_TRAITS, CleanIdentity
 from identities.rules.status import StatusFacts, check_attributes, derive_status
-from identities.signals import identity_traits_changed
+from identities.signals import identity_traits_changed, traits_signal_is_muted
 
 
 def event_record(*, identity: PatientIdentity, kind: str, actor=None, reason: str = "", **data) -> IdentityEvent:
@@ -26,6 +26,8 @@ def event_record(*, identity: PatientIdentity, kind: str, actor=None, reason: st
 
 
 def _notify_traits_changed(identity: PatientIdentity, *, created: bool) -> None:
+    if traits_signal_is_muted():
+        return
     transaction.on_commit(lambda: identity_traits_changed.send(
         sender=PatientIdentity, identity_ids=[identity.pk], created=created))
 

@@ -5,9 +5,10 @@ import csv
 import pytest
 from django.core.management import CommandError, call_command
 
+from identities.importing import CSV_COLUMNS
 from identities.models import IdentityEvent, PatientIdentity
 
-HEADER = "source_id,birth_name,first_names,sex,birth_date,birth_place,used_name,used_first_name,nir,address,postcode,city"
+HEADER = ",".join(CSV_COLUMNS)
 
 
 def _run(tmp_path, text: str | bytes, facility="CHU01"):

@@ -38,7 +38,7 @@ def _as_from_insi(identity, user):
 
 def test_created_identity_is_provisional_with_event_and_history(identity, agent):
     assert identity.status == "PROV"
-    assert identity.birth_name == "ADRTROIS" and identity.first_name == "DOMINIQUE"
+    assert (identity.birth_name, identity.first_name) == ("ADRTROIS", "DOMINIQUE")
     assert identity.source_id.startswith("P")
     assert identity.events.get().kind == IdentityEvent.Kind.CREATED
     assert identity.history.get().history_user == agent
@@ -90,7 +90,7 @@ def test_complementary_trait_edit_keeps_qualification(identity, agent):
     identity.refresh_from_db()
     identity = _as_from_insi(identity, agent)
     updated = identity_update(identity=identity, data=_traits(used_name="Martin"), acting_user=agent)
-    assert updated.status == "QUAL" and updated.used_name == "MARTIN"
+    assert (updated.status, updated.used_name) == ("QUAL", "MARTIN")
 
 
 def test_stale_version_is_refused(identity, agent):
@@ -105,7 +105,7 @@ def test_doubtful_forces_prov_and_cannot_be_fictitious(identity, agent, referent
     identity.refresh_from_db()
     updated = identity_set_attributes(identity=identity, is_doubtful=True, is_fictitious=False, is_homonym=True,
                                       acting_user=referent, reason="Pièce suspecte")
-    assert updated.status == "PROV" and updated.insi_forbidden and updated.attributes == ["DOUT", "HOMA"]
+    assert (updated.status, updated.insi_forbidden, updated.attributes) == ("PROV", True, ["DOUT", "HOMA"])
     with pytest.raises(IdentityLocked, match="douteuse et fictive"):
         identity_set_attributes(identity=updated, is_doubtful=True, is_fictitious=True, is_homonym=False,
                                 acting_user=referent)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from identities.demo import CNDA_IDENTITIES, DemoPopulation
 from identities.models import CollectionMethod, DocumentType, Facility, InsOid, PatientIdentity
 from identities.services.identities import identity_create, identity_refresh_status, proof_record
+from identities.signals import traits_signal_muted
 from insportal import roles
 
 DEMO_USERS = (
@@ -40,12 +41,10 @@ class Command(BaseCommand):
         if PatientIdentity.objects.filter(facility__code=FACILITIES[0][0]).exists():
             self.stdout.write("La base de démonstration existe déjà ; utilisateurs mis à jour.")
             return
-        count = self._population(size)
+        with traits_signal_muted():  # the full scan below finds the duplicates at once
+            count = self._population(size)
         self.stdout.write(f"{count} identités de démonstration créées.")
-        try:
-            call_command("find_duplicates", verbosity=0)
-        except CommandError:
-            pass  # duplicate detection not installed
+        call_command("find_duplicates", verbosity=0)
 
     def _user(self, username: str, role: str, password: str, extra: dict) -> None:
         user, _ = User.objects.update_or_create(username=username, defaults=extra)

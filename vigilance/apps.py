@@ -7,7 +7,11 @@ class VigilanceConfig(AppConfig):
     verbose_name = "Identitovigilance"
 
     def ready(self) -> None:
+        from identities.hooks import register_possible_existing_finder
         from identities.signals import identity_traits_changed
+        from vigilance.selectors import possible_existing_identities
+
+        register_possible_existing_finder(possible_existing_identities)
 
         identity_traits_changed.connect(on_identity_traits_changed, dispatch_uid="vigilance_detection")
 

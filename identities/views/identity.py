@@ -11,31 +11,14 @@ from django.views.generic import FormView, TemplateView
 
 from identities.exceptions import IdentityError
 from identities.forms import TRAIT_NAMES, AttributesForm, IdentityCreateForm, IdentityUpdateForm
-from identities.models import Facility, PatientIdentity
+from identities.hooks import possible_existing_identities
+from identities.models import Facility
 from identities.rules.identity import STRICT_TRAITS
 from identities.services.identities import identity_create, identity_set_attributes, identity_update
 from identities.timeline import identity_timeline
 
 from .common import IdentityPageMixin
 from .insi_display import insi_comparison
-
-
-def _possible_existing(clean, facility, user) -> list[PatientIdentity]:
-    """Identities that may be the same person: the vigilance selector when present, else name + birth date.
-
-    The one place identities reaches into vigilance (phonetic matching lives there); imported
-    lazily so that identities still works on its own.
-    """
-    try:
-        from vigilance.selectors import possible_existing_identities
-    except ImportError:
-        from identities.selectors import identity_search
-
-        if not clean.birth_name or not clean.birth_date:
-            return []
-        return list(identity_search(user=user, query=clean.birth_name, birth_date=clean.birth_date)[:5])
-    found = possible_existing_identities(clean, facility=facility, limit=5)
-    return [getattr(item, "identity", item[0] if isinstance(item, tuple) else item) for item in found]
 
 
 class IdentityCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
@@ -59,7 +42,7 @@ class IdentityCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        possible = _possible_existing(form.clean_identity, data["facility"], self.request.user)
+        possible = possible_existing_identities(form.clean_identity, facility=data["facility"], user=self.request.user)
         if (possible or form.warnings) and not data["confirm"]:
             form = IdentityCreateForm(show_confirm=True, data=self.request.POST)
             form.is_valid()

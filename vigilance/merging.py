@@ -11,6 +11,9 @@ same pair never merge twice: the second gets an `IdentityStateError`.
 
 from __future__ import annotations
 
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -46,6 +49,20 @@ def _snapshot(identity: PatientIdentity) -> dict:
 def _restore(identity: PatientIdentity, values: dict) -> None:
     for name, value in values.items():
         setattr(identity, name, parse_datetime(value) if name in _DATETIMES and value else value)
+
+
+def _stored(values: dict) -> dict:
+    """Values as the snapshot's JSON stores them, for comparisons with a stored snapshot."""
+    return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
+
+
+def _restore_merge_changes(survivor: PatientIdentity, before: dict, after: dict | None) -> None:
+    """Undo what the merge changed on the survivor; a value changed again since the merge is kept."""
+    if after is None:
+        _restore(survivor, before)
+        return
+    now = _stored(_snapshot(survivor))
+    _restore(survivor, {name: value for name, value in before.items() if now[name] == after[name]})
 
 
 def _lock_pair(first: PatientIdentity, second: PatientIdentity) -> tuple[PatientIdentity, PatientIdentity]:
@@ -154,6 +171,7 @@ def identity_merge(*, survivor: PatientIdentity, merged: PatientIdentity, acting
     snapshot["ins_history_created"] = _keep_old_ins(survivor, merged)
     merged.is_active, merged.merged_into = False, survivor
     identity_refresh_status(identity=survivor, acting_user=acting_user, reason="Fusion d'identités")
+    snapshot["survivor_after"] = _stored(_snapshot(survivor))
     _save(merged, acting_user, reason)
     _save(survivor, acting_user, reason)
     record = IdentityMerge.objects.create(survivor=survivor, merged=merged, candidate=candidate, reason=reason,
@@ -197,8 +215,10 @@ def identity_unmerge(*, merged: PatientIdentity, acting_user, reason: str) -> Id
         raise MergeRefused("L'identité conservée a depuis été fusionnée à son tour : annulez d'abord cette fusion-là.")
     snapshot = record.snapshot
     _move_back(snapshot, merged)
-    _restore(survivor, snapshot["survivor"])
+    _restore_merge_changes(survivor, snapshot["survivor"], snapshot.get("survivor_after"))
     _restore(merged, snapshot["merged"])
+    for identity in (survivor, merged):  # proofs moved back: the status follows the facts again
+        identity_refresh_status(identity=identity, acting_user=acting_user, reason="Annulation de fusion")
     _save(survivor, acting_user, reason)
     _save(merged, acting_user, reason)
     record.survivor, record.merged = survivor, merged

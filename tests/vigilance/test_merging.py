@@ -154,3 +154,19 @@ def test_split_creates_second_identity_and_moves_proofs(two, referent):
     mixed.refresh_from_db()
     assert mixed.status == IdentityStatus.PROVISIONAL
     assert mixed.events.filter(kind=IdentityEvent.Kind.COLLISION_FLAGGED).exists()
+
+
+def test_unmerge_keeps_changes_made_to_the_survivor_after_the_merge(two, referent):
+    from identities.services.identities import identity_update
+
+    survivor, merged = two
+    identity_merge(survivor=survivor, merged=merged, acting_user=referent, reason="Même patiente",
+                   trait_choices={"first_names": "merged"})
+    survivor.refresh_from_db()
+    fields = {name: getattr(survivor, name) for name in ("birth_name", "first_names", "birth_date", "sex")}
+    identity_update(identity=survivor, data=clean_identity({**fields, "city": "Riom"})[0], acting_user=referent)
+    identity_unmerge(merged=merged, acting_user=referent, reason="Erreur")
+    survivor.refresh_from_db()
+    assert survivor.first_names == "CLAIRE"  # the merge's choice is undone
+    assert survivor.city == "Riom"  # the later change is not lost
+    assert survivor.status == IdentityStatus.PROVISIONAL  # the passport went back with the merged identity

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
+from identities.api.errors import api_not_found
 from identities.api.views import IdentityViewSet, InsiRequestViewSet
 from vigilance.api.feed import EventFeedView
+from vigilance.api.indicators import IndicatorsView, MonthlyIndicatorsView
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -16,4 +18,7 @@ router.register("insi-requests", InsiRequestViewSet, basename="insi-request")
 urlpatterns = [
     *router.urls,
     path("events/", EventFeedView.as_view(), name="event-feed"),
+    path("indicators/", IndicatorsView.as_view(), name="indicators"),
+    path("indicators/monthly/", MonthlyIndicatorsView.as_view(), name="indicators-monthly"),
+    re_path(r"", api_not_found),  # last: a JSON 404 for any other address
 ]

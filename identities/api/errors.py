@@ -67,3 +67,11 @@ def api_exception_handler(exc, context):
             status.HTTP_404_NOT_FOUND, status.HTTP_405_METHOD_NOT_ALLOWED, 406, 415):
         message = MESSAGES[response.status_code]
     return error_response(response.status_code, code, message or MESSAGES.get(response.status_code, ""), None, headers)
+
+
+def api_not_found(request, *args, **kwargs):
+    """Any unknown address under /api/v1/: the same JSON 404 as a missing object."""
+    from django.http import JsonResponse
+
+    message = MESSAGES[404] + " Les adresses de l'API se terminent par « / » (voir /api/docs/)."
+    return JsonResponse({"code": "not_found", "message": message, "errors": {}}, status=404)

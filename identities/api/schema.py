@@ -16,7 +16,8 @@ DESCRIPTIONS = {
     "400": "Entrée invalide : `errors` donne, par champ, ce qu'il faut corriger.",
     "401": "Jeton absent, inconnu ou révoqué.",
     "403": "Le rôle ne permet pas cette action.",
-    "404": "Introuvable (ou non visible avec ces droits : les deux cas ne se distinguent pas).",
+    "404": "Introuvable (ou non visible avec ces droits : les deux cas ne se distinguent pas), "
+           "ou page au-delà de la dernière.",
     "409": "Conflit : version dépassée, traits verrouillés ou transition impossible.",
 }
 
@@ -27,7 +28,8 @@ def add_error_responses(result, generator, request, public):
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             codes = ["400", "401", "403"]
-            if "{" in path:
+            params = {p.get("name") for p in operation.get("parameters", [])}
+            if "{" in path or "page" in params:  # a missing object, or a page past the end
                 codes.append("404")
             if method in ("post", "patch", "put"):
                 codes.append("409")

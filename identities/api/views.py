@@ -47,6 +47,7 @@ class IdentityViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
     queryset = PatientIdentity.objects.none()
     serializer_class = s.IdentityReadSerializer
     lookup_field = "public_id"
+    lookup_value_regex = "[^/]+"  # any id reaches the view, which answers a JSON 404 when malformed
     http_method_names = ["get", "post", "patch", "head", "options"]
     permission = "identities.view_patientidentity"
     action_permissions = {
@@ -208,6 +209,7 @@ class InsiRequestViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = InsiRequest.objects.none()
     serializer_class = s.InsiRequestReadSerializer
     lookup_field = "public_id"
+    lookup_value_regex = "[^/]+"
     permission = "identities.view_insirequest"
 
     def get_object(self):

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("", include("identities.urls")),
     path("vigilance/", include("vigilance.urls")),
+    path("dashboard/", include("vigilance.urls_dashboard")),
 ]

@@ -27,3 +27,11 @@ def duplicate_scan(user_id: int | None = None) -> int:
 @shared_task(name="vigilance.duplicate_scan_block", acks_late=True)
 def duplicate_scan_block(run_id: int, bucket: int) -> int:
     return len(services.scan_block(run_id=run_id, bucket=bucket))
+
+
+@shared_task(name="vigilance.daily_indicators_compute")
+def daily_indicators_compute_task() -> int:
+    """Today's snapshot of the base for the dashboard trend; scheduled nightly with Celery beat."""
+    from vigilance.indicators import daily_indicators_compute
+
+    return daily_indicators_compute()

@@ -1,0 +1,465 @@
+"""Selectors of the CIV dashboard and the indicators API: frozen dataclasses from one or two aggregate queries.
+
+Every selector takes the user and the filters; without the dashboard permission it returns zeros
+(querysets `.none()`), as `identity_queryset_for` does for identities. Counts are grouped by
+facility and admission service in the database and summed in Python, so totals and breakdowns
+come from the same query and always agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, fields, replace
+
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate, TruncMonth
+from django.utils import timezone
+
+from identities.models import IdentityStatus, InsiCall, PatientIdentity
+from identities.selectors import identity_queryset_for
+from vigilance.models import CandidateState, CollisionSignal, DailyIndicator, DuplicateCandidate, IdentityMerge
+
+DASHBOARD_PERMISSION = "vigilance.view_vigilance_dashboard"
+# National target: the INS used in 90 % of exchanges; only a qualified INS may be exchanged.
+NATIONAL_TARGET = 0.9
+NO_SERVICE = "(service non renseigné)"
+NO_FACILITY = "(sans identité)"
+INSI_ANSWERS = ("00", "01", "02")
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    """A period (both days included, local time), and optionally one facility (code) and one admission service."""
+
+    start: dt.date
+    end: dt.date
+    facility: str = ""
+    service: str | None = None  # None: every service; "": identities without a service
+
+    @classmethod
+    def last_days(cls, days: int = 30, **kwargs) -> DashboardFilters:
+        today = timezone.localdate()
+        return cls(start=today - dt.timedelta(days=days - 1), end=today, **kwargs)
+
+    @property
+    def since(self) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(self.start, dt.time.min))
+
+    @property
+    def until(self) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min))
+
+    def in_period(self, field: str) -> Q:
+        return Q(**{f"{field}__gte": self.since, f"{field}__lt": self.until})
+
+    def scope(self, prefix: str = "") -> Q:
+        """Facility and service conditions on an identity reached through `prefix` ("" or "identity_a__")."""
+        q = Q()
+        if self.facility:
+            q &= Q(**{f"{prefix}facility__code": self.facility})
+        if self.service is not None:
+            q &= Q(**{f"{prefix}admission_service": self.service})
+        return q
+
+
+def _allowed(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm(DASHBOARD_PERMISSION))
+
+
+def _numbers(instance) -> dict[str, int | float]:
+    return {f.name: getattr(instance, f.name) for f in fields(instance) if f.name not in ("label", "key")}
+
+
+def _total(items: Iterable, empty):
+    """Field-by-field sum of count dataclasses."""
+    sums = _numbers(empty)
+    for item in items:
+        for name, value in _numbers(item).items():
+            sums[name] += value
+    return replace(empty, **sums)
+
+
+def _regroup(rows: list[dict], cls, key_fields: tuple[str, str], empty_label: str) -> tuple:
+    """Rows grouped by (facility, service) summed again by one of the two keys, in label order."""
+    grouped: dict[str, list] = {}
+    for row in rows:
+        grouped.setdefault(row[key_fields[0]] or "", []).append(cls(**{k: row[k] for k in _names(cls)}))
+    out = [_total(items, cls(label=key or empty_label, key=key)) for key, items in grouped.items()]
+    return tuple(sorted(out, key=lambda c: c.label))
+
+
+def _names(cls) -> list[str]:
+    return [f.name for f in fields(cls) if f.name not in ("label", "key")]
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+# --- The base: statuses, attributes, flows of the period ---------------------------------------------
+
+@dataclass(frozen=True)
+class IdentityCounts:
+    label: str = "Total"
+    key: str = ""
+    total: int = 0
+    active: int = 0
+    provisional: int = 0
+    retrieved: int = 0
+    validated: int = 0
+    qualified: int = 0
+    doubtful: int = 0
+    fictitious: int = 0
+    homonym: int = 0
+    merged: int = 0
+    seen: int = 0
+    seen_qualified: int = 0
+    created: int = 0
+    created_without_insi: int = 0
+
+    @property
+    def qualification_rate(self) -> float | None:
+        """Share of active identities carrying a qualified INS."""
+        return _rate(self.qualified, self.active)
+
+    @property
+    def seen_qualification_rate(self) -> float | None:
+        """Share of the identities seen in the period carrying a qualified INS."""
+        return _rate(self.seen_qualified, self.seen)
+
+
+@dataclass(frozen=True)
+class IdentityFigures:
+    total: IdentityCounts
+    by_facility: tuple[IdentityCounts, ...]
+    by_service: tuple[IdentityCounts, ...]
+
+
+def _identity_aggregates(filters: DashboardFilters) -> dict:
+    active = Q(is_active=True)
+    created = filters.in_period("created_at")
+    # "Seen" = created or modified during the period: the register keeps no visits of its own.
+    seen = active & filters.in_period("updated_at")
+    by_status = {name: Count("pk", filter=active & Q(status=status)) for name, status in (
+        ("provisional", IdentityStatus.PROVISIONAL), ("retrieved", IdentityStatus.RETRIEVED),
+        ("validated", IdentityStatus.VALIDATED), ("qualified", IdentityStatus.QUALIFIED))}
+    return {
+        "total": Count("pk"), "active": Count("pk", filter=active), **by_status,
+        "doubtful": Count("pk", filter=active & Q(is_doubtful=True)),
+        "fictitious": Count("pk", filter=active & Q(is_fictitious=True)),
+        "homonym": Count("pk", filter=active & Q(is_homonym=True)),
+        "merged": Count("pk", filter=Q(is_active=False, merged_into__isnull=False)),
+        "seen": Count("pk", filter=seen),
+        "seen_qualified": Count("pk", filter=seen & Q(status=IdentityStatus.QUALIFIED)),
+        "created": Count("pk", filter=created),
+        # insi_queried_at is set by every INSi answer; an identity never sent to INSi keeps it empty.
+        "created_without_insi": Count("pk", filter=created & Q(insi_queried_at__isnull=True)),
+    }
+
+
+def _identities(user, filters: DashboardFilters) -> QuerySet[PatientIdentity]:
+    if not _allowed(user):
+        return PatientIdentity.objects.none()
+    return identity_queryset_for(user=user).filter(filters.scope())
+
+
+def dashboard_identities(*, user, filters: DashboardFilters) -> IdentityFigures:
+    """The base by RNIV status and attribute, and the period's flows, in total and per facility and service.
+
+    One query grouped by facility and admission service.
+    """
+    rows = list(_identities(user, filters).values(facility_key=F("facility__code"), service=F("admission_service"))
+                .annotate(**_identity_aggregates(filters)).order_by())
+    counts = [IdentityCounts(**{k: row[k] for k in _names(IdentityCounts)}) for row in rows]
+    return IdentityFigures(
+        total=_total(counts, IdentityCounts()),
+        by_facility=_regroup(rows, IdentityCounts, ("facility_key", "service"), NO_FACILITY),
+        by_service=_regroup(rows, IdentityCounts, ("service", "facility_key"), NO_SERVICE),
+    )
+
+
+# --- Duplicates: the worklist, its age, the merges of the period, collisions -------------------------
+
+@dataclass(frozen=True)
+class WorkCounts:
+    label: str = "Total"
+    key: str = ""
+    open: int = 0
+
+
+@dataclass(frozen=True)
+class WorklistFigures:
+    open: int
+    high_priority: int
+    age_week: int
+    age_month: int
+    age_older: int
+    oldest: dt.datetime | None
+    detected: int
+    dismissed: int
+    by_facility: tuple[WorkCounts, ...]
+    by_service: tuple[WorkCounts, ...]
+
+    @property
+    def oldest_days(self) -> int | None:
+        return (timezone.now() - self.oldest).days if self.oldest else None
+
+
+def _candidates(user, filters: DashboardFilters) -> QuerySet[DuplicateCandidate]:
+    if not _allowed(user):
+        return DuplicateCandidate.objects.none()
+    return DuplicateCandidate.objects.filter(filters.scope("identity_a__"))
+
+
+# The worklist leaves out open pairs whose identities are no longer both active (merged meanwhile).
+_ON_WORKLIST = Q(state=CandidateState.OPEN, identity_a__is_active=True, identity_b__is_active=True)
+
+
+def dashboard_worklist(*, user, filters: DashboardFilters) -> WorklistFigures:
+    """Open potential duplicates (size, priority, age), detected and dismissed in the period. Two queries."""
+    now = timezone.now()
+    week, month = now - dt.timedelta(days=7), now - dt.timedelta(days=30)
+    qs = _candidates(user, filters)
+    totals = qs.aggregate(
+        open=Count("pk", filter=_ON_WORKLIST),
+        high_priority=Count("pk", filter=_ON_WORKLIST & Q(priority=1)),
+        age_week=Count("pk", filter=_ON_WORKLIST & Q(created_at__gte=week)),
+        age_month=Count("pk", filter=_ON_WORKLIST & Q(created_at__lt=week, created_at__gte=month)),
+        age_older=Count("pk", filter=_ON_WORKLIST & Q(created_at__lt=month)),
+        oldest=Min("created_at", filter=_ON_WORKLIST),
+        detected=Count("pk", filter=filters.in_period("created_at")),
+        dismissed=Count("pk", filter=Q(state=CandidateState.DISMISSED) & filters.in_period("decided_at")),
+    )
+    rows = list(qs.filter(_ON_WORKLIST).values(facility_key=F("identity_a__facility__code"),
+                                                service=F("identity_a__admission_service"))
+                .annotate(open=Count("pk")).order_by())
+    return WorklistFigures(**totals,
+                           by_facility=_regroup(rows, WorkCounts, ("facility_key", "service"), NO_FACILITY),
+                           by_service=_regroup(rows, WorkCounts, ("service", "facility_key"), NO_SERVICE))
+
+
+@dataclass(frozen=True)
+class ResolutionFigures:
+    merges: int
+    merges_undone: int
+    collisions_open: int
+    collisions_new: int
+
+
+def dashboard_resolutions(*, user, filters: DashboardFilters) -> ResolutionFigures:
+    """Confirmed duplicates merged in the period (and merges undone), collision signals. Two queries."""
+    if not _allowed(user):
+        return ResolutionFigures(0, 0, 0, 0)
+    merges = IdentityMerge.objects.filter(filters.scope("survivor__")).aggregate(
+        merges=Count("pk", filter=filters.in_period("merged_at") & Q(undone_at__isnull=True)),
+        merges_undone=Count("pk", filter=filters.in_period("undone_at")))
+    collisions = CollisionSignal.objects.filter(filters.scope("identity__")).aggregate(
+        collisions_open=Count("pk", filter=Q(is_open=True)),
+        collisions_new=Count("pk", filter=filters.in_period("created_at")))
+    return ResolutionFigures(**merges, **collisions)
+
+
+# --- INSi: answers, errors, latency and availability per day -----------------------------------------
+
+@dataclass(frozen=True)
+class InsiCounts:
+    label: str = "Total"
+    key: str = ""
+    calls: int = 0
+    found: int = 0
+    not_found: int = 0
+    several: int = 0
+    errors: int = 0
+    temporary: int = 0
+    total_ms: int = 0
+    max_ms: int = 0
+
+    @property
+    def average_ms(self) -> float | None:
+        return self.total_ms / self.calls if self.calls else None
+
+    @property
+    def availability(self) -> float | None:
+        """Share of calls the teleservice answered (temporary failures are its unavailability)."""
+        return 1 - self.temporary / self.calls if self.calls else None
+
+
+@dataclass(frozen=True)
+class InsiFigures:
+    total: InsiCounts
+    by_day: tuple[InsiCounts, ...]
+    by_facility: tuple[InsiCounts, ...]
+    by_service: tuple[InsiCounts, ...]
+
+
+_INSI_AGGREGATES = {
+    "calls": Count("pk"),
+    "found": Count("pk", filter=Q(outcome="00")),
+    "not_found": Count("pk", filter=Q(outcome="01")),
+    "several": Count("pk", filter=Q(outcome="02")),
+    "errors": Count("pk", filter=~Q(outcome__in=INSI_ANSWERS)),
+    "temporary": Count("pk", filter=Q(outcome="temporary")),
+    "total_ms": Sum("duration_ms", default=0),
+    "max_ms": Max("duration_ms", default=0),
+}
+
+
+def _insi_calls(user, filters: DashboardFilters) -> QuerySet[InsiCall]:
+    if not _allowed(user):
+        return InsiCall.objects.none()
+    return InsiCall.objects.filter(filters.in_period("started_at") & filters.scope("identity__"))
+
+
+def dashboard_insi(*, user, filters: DashboardFilters) -> InsiFigures:
+    """INSi calls of the period per day, facility and service: 00/01/02, errors, latency, availability.
+
+    Two queries (per day; per facility and service).
+    """
+    qs = _insi_calls(user, filters)
+    days = {row["day"]: row for row in qs.annotate(day=TruncDate("started_at")).values("day")
+            .annotate(**_INSI_AGGREGATES).order_by()}
+    by_day = tuple(InsiCounts(label=day.isoformat(), key=day.isoformat(),
+                              **{k: days.get(day, {}).get(k, 0) for k in _names(InsiCounts)})
+                   for day in _days(filters))
+    rows = list(qs.values(facility_key=F("identity__facility__code"), service=F("identity__admission_service"))
+                .annotate(**_INSI_AGGREGATES).order_by())
+    total = _total(by_day, InsiCounts())
+    return InsiFigures(total=replace(total, max_ms=max((d.max_ms for d in by_day), default=0)), by_day=by_day,
+                       by_facility=_max_fixed(_regroup(rows, InsiCounts, ("facility_key", "service"), NO_FACILITY)),
+                       by_service=_max_fixed(_regroup(rows, InsiCounts, ("service", "facility_key"), NO_SERVICE)))
+
+
+def _max_fixed(items: tuple[InsiCounts, ...]) -> tuple[InsiCounts, ...]:
+    # _regroup sums every number; a maximum summed over services would be wrong, so it is left out there.
+    return tuple(replace(item, max_ms=0) for item in items)
+
+
+def _days(filters: DashboardFilters) -> list[dt.date]:
+    return [filters.start + dt.timedelta(days=n) for n in range((filters.end - filters.start).days + 1)]
+
+
+# --- Qualification trend, from the daily snapshots ------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrendPoint:
+    day: dt.date
+    active: int
+    qualified: int
+
+    @property
+    def rate(self) -> float | None:
+        return _rate(self.qualified, self.active)
+
+
+@dataclass(frozen=True)
+class TrendFigures:
+    points: tuple[TrendPoint, ...]
+    target: float = NATIONAL_TARGET
+
+
+def dashboard_trend(*, user, filters: DashboardFilters) -> TrendFigures:
+    """Share of active identities with a qualified INS, day by day, from DailyIndicator. One query."""
+    if not _allowed(user):
+        return TrendFigures(points=())
+    rows = (DailyIndicator.objects.filter(day__gte=filters.start, day__lte=filters.end)
+            .filter(filters.scope()).values("day")
+            .annotate(active=Sum("active"), qualified=Sum("qualified")).order_by("day"))
+    return TrendFigures(points=tuple(TrendPoint(r["day"], r["active"], r["qualified"]) for r in rows))
+
+
+# --- Monthly indicators for the regional reporting ----------------------------------------------------
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: dt.date
+    created: int = 0
+    created_without_insi: int = 0
+    active_end: int | None = None
+    qualified_end: int | None = None
+    merges: int = 0
+    duplicates_detected: int = 0
+    insi_calls: int = 0
+    insi_found: int = 0
+    insi_not_found: int = 0
+    insi_several: int = 0
+    insi_errors: int = 0
+    insi_temporary: int = 0
+    insi_total_ms: int = 0
+
+    @property
+    def qualification_rate(self) -> float | None:
+        return _rate(self.qualified_end or 0, self.active_end or 0)
+
+
+def indicators_monthly(*, user, filters: DashboardFilters) -> tuple[MonthRow, ...]:
+    """One row per month of the period (whole months). Five grouped queries, whatever the number of months."""
+    if not _allowed(user):
+        return ()
+    months: dict[dt.date, dict] = {m: {} for m in _months(filters)}
+    _merge_into(months, _identities(user, filters).filter(filters.in_period("created_at")), "created_at", {
+        "created": Count("pk"), "created_without_insi": Count("pk", filter=Q(insi_queried_at__isnull=True))})
+    _merge_into(months, IdentityMerge.objects.filter(filters.scope("survivor__") & Q(undone_at__isnull=True)
+                                                     & filters.in_period("merged_at")),
+                "merged_at", {"merges": Count("pk")})
+    _merge_into(months, _candidates(user, filters).filter(filters.in_period("created_at")), "created_at",
+                {"duplicates_detected": Count("pk")})
+    _merge_into(months, _insi_calls(user, filters), "started_at",
+                {"insi_" + k: v for k, v in _INSI_AGGREGATES.items() if k not in ("calls", "max_ms")}
+                | {"insi_calls": Count("pk")})
+    for point in dashboard_trend(user=user, filters=filters).points:  # last snapshot of each month wins
+        months.setdefault(point.day.replace(day=1), {}).update(active_end=point.active, qualified_end=point.qualified)
+    return tuple(MonthRow(month=m, **values) for m, values in sorted(months.items()))
+
+
+def _merge_into(months: dict, qs: QuerySet, field: str, aggregates: dict) -> None:
+    for row in qs.annotate(month=TruncMonth(field)).values("month").annotate(**aggregates).order_by():
+        month = row.pop("month")
+        month = month.date() if isinstance(month, dt.datetime) else month
+        months.setdefault(month, {}).update(row)
+
+
+def _months(filters: DashboardFilters) -> list[dt.date]:
+    month, out = filters.start.replace(day=1), []
+    while month <= filters.end:
+        out.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
+# --- Drill-down: the identities behind a figure --------------------------------------------------------
+
+DRILL_FLAGS = ("doubtful", "fictitious", "homonym", "merged", "seen", "seen_qualified", "created",
+               "created_without_insi", "collision")
+INSI_OUTCOMES = ("00", "01", "02", "error", "temporary")
+
+
+def _flag_q(flag: str, filters: DashboardFilters) -> Q:
+    """The same conditions as `_identity_aggregates`, so that a list has as many rows as its figure."""
+    active, created, seen = Q(is_active=True), filters.in_period("created_at"), filters.in_period("updated_at")
+    return {
+        "doubtful": active & Q(is_doubtful=True), "fictitious": active & Q(is_fictitious=True),
+        "homonym": active & Q(is_homonym=True), "merged": Q(is_active=False, merged_into__isnull=False),
+        "seen": active & seen, "seen_qualified": active & seen & Q(status=IdentityStatus.QUALIFIED),
+        "created": created, "created_without_insi": created & Q(insi_queried_at__isnull=True),
+        "collision": Q(pk__in=CollisionSignal.objects.filter(is_open=True).values("identity_id")),
+    }.get(flag, Q())
+
+
+def _insi_q(outcome: str, filters: DashboardFilters) -> Q:
+    calls = InsiCall.objects.filter(filters.in_period("started_at"))
+    calls = calls.exclude(outcome__in=INSI_ANSWERS) if outcome == "error" else calls.filter(outcome=outcome)
+    return Q(pk__in=calls.values("identity_id"))
+
+
+def dashboard_identity_list(*, user, filters: DashboardFilters, status: str = "", flag: str = "",
+                            insi_outcome: str = "") -> QuerySet[PatientIdentity]:
+    """The identities counted by one figure of the dashboard (status among active ones, flag or INSi outcome)."""
+    qs = _identities(user, filters)
+    if status:
+        qs = qs.filter(is_active=True, status=status)
+    if flag:
+        qs = qs.filter(_flag_q(flag, filters))
+    if insi_outcome:
+        qs = qs.filter(_insi_q(insi_outcome, filters))
+    return qs.select_related("facility")

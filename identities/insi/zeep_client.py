@@ -33,6 +33,10 @@ class ZeepInsiClient:
     def __init__(self, *, endpoint: str | None = None, timeout: float | None = None,
                  cert_file: str | None = None, key_file: str | None = None, idam: str | None = None):
         session = requests.Session()
+        # One client serves every thread of a process (campaigns): keep a connection per thread.
+        adapter = requests.adapters.HTTPAdapter(pool_maxsize=32)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
         cert_file = settings.INSI_CERT_FILE if cert_file is None else cert_file
         key_file = settings.INSI_KEY_FILE if key_file is None else key_file
         if cert_file:  # organisation certificate (CN INSI-AUTO / INSI-MANU) for mutual TLS

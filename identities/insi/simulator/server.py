@@ -93,7 +93,7 @@ class Simulator:
         if path == "/control":
             return self._control(method, body, start_response)
         if path != "/lps" or method != "POST":
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "25")])
             return [b"INSi simulator: POST /lps"]
         status, content_type, payload = self.answer(body)
         start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(payload)))])
@@ -108,7 +108,7 @@ class Simulator:
             status, payload = "200 OK", json.dumps(state).encode()
         except (ValueError, TypeError) as exc:
             status, payload = "400 Bad Request", json.dumps({"error": str(exc)}).encode()
-        start_response(status, [("Content-Type", "application/json")])
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
         return [payload]
 
     # --- SOAP ----------------------------------------------------------------

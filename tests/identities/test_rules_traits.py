@@ -111,3 +111,17 @@ def test_rniv_status_matrix(insi, proof, doubtful, fictitious, method, expected)
     facts = StatusFacts(traits_from_insi=insi, has_high_trust_proof=proof, is_doubtful=doubtful,
                         is_fictitious=fictitious, collection_method=method)
     assert derive_status(facts) == expected
+
+
+@pytest.mark.parametrize(("value", "shown"), [("1997-02-26", "26/02/1997"), ("1950-00-00", "00/00/1950"), ("", "")])
+def test_birth_date_shown_in_french_form(value, shown):
+    from identities.templatetags.identity_format import birth_date_fr
+
+    assert birth_date_fr(value) == shown
+
+
+def test_birth_place_shown_by_name():
+    from identities.templatetags.identity_format import birth_place_label
+
+    assert birth_place_label("2A004") == "Ajaccio (2A004)"
+    assert birth_place_label("ZZZZZ") == "ZZZZZ"

@@ -111,9 +111,10 @@ class _Links:
 
     def __init__(self, filters: d.DashboardFilters):
         self.filters = filters
+        self.base = reverse("dashboard:identities")  # once: a page has hundreds of links
 
     def identities(self, filters: d.DashboardFilters | None = None, **extra) -> str:
-        return reverse("dashboard:identities") + "?" + filter_query(filters or self.filters, **extra)
+        return self.base + "?" + filter_query(filters or self.filters, **extra)
 
     @cached_property
     def _worklist(self) -> str:
@@ -315,6 +316,19 @@ def csv_response(filename: str, header, rows) -> HttpResponse:
     writer.writerow(header)
     writer.writerows(rows)
     return response
+
+
+class DashboardTableView(DashboardPermissionMixin, TemplateView):
+    """One table on its own page: the long ones (a row per day) are not rendered inside the dashboard."""
+
+    template_name = "vigilance/dashboard_table_page.html"
+
+    def get_context_data(self, **kwargs):
+        if kwargs["name"] not in TABLES:
+            raise Http404
+        filters = self.get_filters()
+        table = TABLES[kwargs["name"]](dashboard_figures(self.request.user, filters), _Links(filters))
+        return super().get_context_data(table=table, filters=filters, query=filter_query(filters), **kwargs)
 
 
 class DashboardCsvView(DashboardPermissionMixin, View):

@@ -18,6 +18,7 @@ from vigilance.views_dashboard import TABLES
 pytestmark = pytest.mark.django_db
 
 PAGES = [reverse("dashboard:index"), reverse("dashboard:csv", args=["statuts"]), reverse("dashboard:monthly"),
+         reverse("dashboard:table", args=["insi"]),
          reverse("dashboard:identities") + "?status=QUAL"]
 ROLES = [("agent", 403), ("referent", 200), ("auditor", 200), ("admin_user", 200), ("outsider", 403)]
 
@@ -67,6 +68,15 @@ def test_filters_by_facility_and_service(client, referent, base):  # noqa: F811
     assert response.context["figures"].identities.total.active == 1
     response = client.get(reverse("dashboard:index"), {"start": "2026-02-30", "end": "x"})
     assert response.status_code == 200  # a bad filter falls back to the default period, with a message
+
+
+def test_long_tables_get_their_own_page(client, referent, base):  # noqa: F811
+    client.force_login(referent)
+    html = client.get(reverse("dashboard:index"), {"start": "2026-01-01", "end": "2026-12-31"}).content.decode()
+    assert 'data-table-link="insi"' in html and 'data-table="insi"' not in html
+    page = client.get(reverse("dashboard:table", args=["insi"]), {"start": "2026-01-01", "end": "2026-12-31"})
+    assert page.status_code == 200 and 'data-table="insi"' in page.content.decode()
+    assert client.get(reverse("dashboard:table", args=["nope"])).status_code == 404
 
 
 def test_chart_csv_matches_the_table(client, referent, base):  # noqa: F811

@@ -18,6 +18,7 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 from simple_history.utils import bulk_create_with_history
 
+from identities.csv_safety import csv_safe
 from identities.models import CollectionMethod, Facility, IdentityEvent, PatientIdentity
 from identities.rules.identity import CleanIdentity, IdentityInvalid, clean_identity
 from identities.rules.status import StatusFacts, derive_status
@@ -82,17 +83,38 @@ def _new_identity(facility: Facility, source_id: str, clean: CleanIdentity) -> P
     return identity
 
 
+UNREADABLE_ROW = f"Ligne illisible : un champ dépasse {MAX_FIELD * 10} caractères ou le CSV est mal formé."
+
+
+def _rows(reader: csv.DictReader) -> Iterator[dict | None]:
+    """The file's rows; None for a row the csv module refuses (found by fuzzing: a 200 kB field crashed the import)."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield None
+
+
 def import_identities(raw: Iterable[bytes], *, facility: Facility, acting_user=None,
                       progress: Callable[[int], None] | None = None) -> ImportReport:
     """Import identities from CSV bytes (one item per line). Raises ImportFileError for an unusable header."""
     reader = csv.DictReader(_decoded_lines(raw))
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error:  # e.g. a stray carriage return inside the header (found by fuzzing)
+        header = []
     if "source_id" not in header:
         raise ImportFileError("La première ligne doit être l'en-tête et contenir la colonne source_id "
                               f"(colonnes attendues : {', '.join(CSV_COLUMNS)}).")
     report, batch, seen = ImportReport(), [], set()
     previous_line = 1
-    for row in reader:
+    for row in _rows(reader):
+        if row is None:  # unreadable by the csv module: refuse that line, go on with the next
+            previous_line += 1
+            report.refused.append(RefusedRow(previous_line, "", UNREADABLE_ROW))
+            continue
         line, previous_line = previous_line + 1, reader.line_num
         source_id = (row.get("source_id") or "").strip()
         problem = _row_problem(row, len(header)) or ("IPP en double dans le fichier" if source_id in seen else None)
@@ -189,4 +211,5 @@ def _copy(model, getters: list, rows: list) -> None:
 def write_report(refused: list[RefusedRow], stream: io.TextIOBase) -> None:
     writer = csv.writer(stream)
     writer.writerow(["line", "source_id", "reason"])
-    writer.writerows((row.line, row.source_id, row.reason) for row in refused)
+    # source_id and reason may echo the file's content: neutralise formulas before a spreadsheet opens it.
+    writer.writerows((row.line, csv_safe(row.source_id), csv_safe(row.reason)) for row in refused)

@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "identities",
     "vigilance",
+    "axes",
+    "insportal.security",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +105,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Records reads of identity pages, API details and FHIR resources (after the view answered).
+    "insportal.security.middleware.AccessLogMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "insportal.urls"
@@ -137,13 +144,92 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # 12 characters: the ANSSI minimum for a password alone protecting health data.
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Security ---------------------------------------------------------------
+# `check --deploy` passes with DEBUG off. Behind the reverse proxy, TLS ends there:
+# the proxy must set X-Forwarded-Proto (and strip it from clients).
+
+AUTHENTICATION_BACKENDS = [
+    # First, as django-axes requires: refuses a locked-out user before any password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_number("AXES_FAILURE_LIMIT", 5, cast=int, minimum=1)
+AXES_COOLOFF_TIME = env_number("AXES_COOLOFF_MINUTES", 15, cast=int, minimum=1) / 60  # hours
+# Username and address together: a hospital behind one NAT address is not locked out as a whole,
+# and nobody can lock a colleague out from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Idle sessions end after 30 minutes (shared workstations at admission desks).
+SESSION_COOKIE_AGE = env_number("SESSION_IDLE_MINUTES", 30, cast=int, minimum=1) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes speak plain HTTP on the inside
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_number("DJANGO_HSTS_SECONDS", 31536000, cast=int)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in env_str("DJANGO_CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
+
+# Content Security Policy: only our own scripts, styles and images; no inline script.
+CONTENT_SECURITY_POLICY = {
+    # Swagger UI (drf-spectacular's page) needs its inline bootstrap script.
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Optional OpenID Connect sign-in, for hospitals with an identity provider: on only when
+# every OIDC_* variable below is set. Users must already exist (matched by e-mail): the IdP
+# authenticates, roles stay granted here.
+_OIDC_VARIABLES = ("OIDC_RP_CLIENT_ID", "OIDC_RP_CLIENT_SECRET", "OIDC_OP_AUTHORIZATION_ENDPOINT",
+                   "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT")
+_oidc_set = {name: bool(env_secret(name)) for name in _OIDC_VARIABLES}  # the client secret may be a *_FILE
+OIDC_ENABLED = all(_oidc_set.values())
+if OIDC_ENABLED:
+    OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
+    OIDC_RP_CLIENT_SECRET = env_secret("OIDC_RP_CLIENT_SECRET")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT")
+    OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT")
+    OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+    OIDC_CREATE_USER = False
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS.append("mozilla_django_oidc.auth.OIDCAuthenticationBackend")
+elif any(_oidc_set.values()):
+    missing = ", ".join(name for name, is_set in _oidc_set.items() if not is_set)
+    raise ImproperlyConfigured(f"OIDC is half configured: set {missing} too, or none of the OIDC_* variables.")
+
+# Retention of traces (days): INSi call log and identity access log; `manage.py purge_logs` applies it.
+RETENTION_INSI_CALL_DAYS = env_number("RETENTION_INSI_CALL_DAYS", 365, cast=int, minimum=1)
+RETENTION_ACCESS_LOG_DAYS = env_number("RETENTION_ACCESS_LOG_DAYS", 365, cast=int, minimum=1)
 
 # --- I18N -------------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key")  # noqa: S105
+# The test client speaks plain HTTP; the redirect itself is tested in tests/security.
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 
 from .settings import *  # noqa: E402, F403
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -20,4 +21,7 @@ urlpatterns = [
     path("", include("identities.urls")),
     path("vigilance/", include("vigilance.urls")),
     path("dashboard/", include("vigilance.urls_dashboard")),
+    path("security/", include("insportal.security.urls")),
 ]
+if settings.OIDC_ENABLED:  # sign-in through the hospital's identity provider (settings: OIDC_*)
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

@@ -8,6 +8,9 @@ from django.contrib.auth.models import Group, User
 from identities.models import Facility
 from insportal import roles
 
+# Fails the run if a NIR or a CNDA test name reaches the logs (data protection, tests/security).
+pytest_plugins = ["tests.logscan_plugin"]
+
 
 def _user(username: str, role: str | None, **extra) -> User:
     user = User.objects.create_user(username=username, password="pw-" + username, **extra)

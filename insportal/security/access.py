@@ -1,0 +1,15 @@
+"""Who may read the traces: the auditor (and anyone granted the model permission, e.g. the superuser)."""
+
+from __future__ import annotations
+
+from insportal import roles
+
+
+def can_audit(user) -> bool:
+    return user.is_authenticated and (
+        user.has_perm("security.view_accesslog") or user.groups.filter(name=roles.AUDITOR).exists())
+
+
+def can_export_patient(user) -> bool:
+    """The auditor, and the identity-vigilance referent who answers patients' access requests."""
+    return can_audit(user) or (user.is_authenticated and user.groups.filter(name=roles.REFERENT).exists())

@@ -29,11 +29,14 @@ from vigilance.matching import (
     Score,
     block_pairs,
     blocking_keys,
-    compare,
     estimate,
+    for_estimation,
+    observe,
     prepare,
+    random_vectors,
     score_pair,
 )
+from vigilance.matching.model import Observation
 from vigilance.models import (
     CandidateState,
     CollisionSignal,
@@ -46,6 +49,7 @@ from vigilance.records import identity_index, index_missing, parameters, prepare
 
 logger = logging.getLogger(__name__)
 _ESTIMATION_PAIRS = 300_000
+_RANDOM_SAMPLE, _RANDOM_PAIRS = 5_000, 200_000  # u from random pairs of a random sample
 _MIN_ESTIMATION_PAIRS = 2_000  # below this, EM has too little to learn from: keep the priors
 _FAR_EDIT = 0.01  # below this probability, old and new traits look like two different persons
 
@@ -153,16 +157,25 @@ def _block_pairs(bucket: int, skip: set[str]) -> tuple[list[tuple[int, int]], di
 
 
 def _estimate(skip: set[str]) -> tuple[Parameters, int]:
-    """EM on the comparison vectors of blocked pairs, from as many buckets as needed."""
-    vectors: Counter[tuple[str, ...]] = Counter()
+    """EM on blocked pairs sharing a trait key (m, lambda), u from random pairs, from enough buckets."""
+    observations: Counter[Observation] = Counter()
+    blocked = scanned = 0
     for bucket in range(BUCKETS):
         pairs, prepared = _block_pairs(bucket, skip)
-        vectors.update(compare(prepared[a], prepared[b])[0] for a, b in pairs)
-        if vectors.total() >= _ESTIMATION_PAIRS:
+        keys_of = {i: frozenset(blocking_keys(p)) for i, p in prepared.items()}
+        observations.update(observe(prepared[a], prepared[b]) for a, b in pairs
+                            if for_estimation(keys_of[a], keys_of[b]))
+        blocked, scanned = blocked + len(pairs), bucket + 1
+        if observations.total() >= _ESTIMATION_PAIRS:
             break
-    if vectors.total() < _MIN_ESTIMATION_PAIRS:
-        return Parameters(), vectors.total()
-    return estimate(vectors), vectors.total()
+    if observations.total() < _MIN_ESTIMATION_PAIRS:
+        return Parameters(), observations.total()
+    sample = list(prepared_by_id(PatientIdentity.objects.active().order_by("?")
+                                 .values_list("pk", flat=True)[:_RANDOM_SAMPLE]).values())
+    count = PatientIdentity.objects.active().count()
+    # Pairs seen in `scanned` buckets stand for that share of all pairs.
+    total_pairs = int(count * (count - 1) / 2 * scanned / BUCKETS)
+    return estimate(observations, random_vectors(sample, _RANDOM_PAIRS), total_pairs), observations.total()
 
 
 def scan_block(*, run_id: int, bucket: int, params: Parameters | None = None) -> list[ScoredPair]:

@@ -7,6 +7,9 @@ duplicate with one wrong trait still shares at least one key:
   P  both phonetic names, sorted, + birth year     (day/month errors, swapped names)
   D  both phonetic names, sorted, + day and month sorted (year errors, swaps)
   A  phonetic name + first initial + postcode     (date errors with a known address)
+  B  birth date + postcode                        (both names wrong)
+  H  a name or the first name + house number and street (date errors, same home)
+  C  both phonetic names, sorted, any date         (date entirely wrong)
   S  matricule (INS or declared NIR)              (any trait error)
 Keys are stored and indexed; a key shared by too many identities is skipped
 by the scan (a common name in a big town), the others still cover those pairs.
@@ -19,11 +22,22 @@ import zlib
 from .compare import Prepared
 
 MAX_BLOCK = 400
+# Keys on identity traits. EM learns m only from pairs sharing one of them: pairs found
+# through an address alone are mostly households, which EM would otherwise take for "same person".
+TRAIT_KEYS = frozenset("NFPDBS")
 BUCKETS = 64
 
 
 def _date_digits(date: str) -> str:
     return date.replace("-", "") if len(date) == 10 else ""
+
+
+def address_key(address: str) -> str:
+    """House number and the start of the longest street word: survives most typos in an address."""
+    words = address.split()
+    if not words or not words[0].isdigit() or len(words) < 2:
+        return ""
+    return f"{words[0]}{max(words[1:], key=len)[:4]}"
 
 
 def blocking_keys(p: Prepared) -> list[str]:
@@ -44,8 +58,19 @@ def blocking_keys(p: Prepared) -> list[str]:
                     keys.append(f"D{pair}|{''.join(sorted((date[4:6], date[6:])))}")
     if p.first_phon and date:
         keys.append(f"F{p.first_phon}|{date}")
-    keys += [f"S{m}" for m in dict.fromkeys((*p.nirs, p.foreign_nir)) if m]
+    if date and r.postcode:
+        keys.append(f"B{date}|{r.postcode}")
+    home = address_key(p.address)
+    if home:
+        keys += [f"H{n}|{home}" for n in (*names, p.first_phon) if n]
+    if p.first_phon:
+        keys += [f"C{'|'.join(sorted((n, p.first_phon)))}" for n in names]
+    keys += [f"S{m}" for m in p.nirs]  # not a parent's NIR: it would block a whole family together
     return [k[:64] for k in dict.fromkeys(keys)]
+
+
+def for_estimation(keys_a: frozenset[str], keys_b: frozenset[str]) -> bool:
+    return any(k[0] in TRAIT_KEYS for k in keys_a & keys_b)
 
 
 def bucket_of(key: str) -> int:

@@ -9,24 +9,30 @@ millions of pairs. Parameters can be given (overridden) instead of estimated.
 Two domain rules are added on top, because a sum of independent traits cannot
 see them: twins (same parents' name and birth date, different first name)
 and parent/child (same names, birth years a generation apart) are pulled down.
+They apply to records that carry sex (every hospital identity does): a base
+without sex (FEBRL) is not a base of families, and there those pairs are left
+to the trait weights.
 Each pair keeps the reasons behind its score.
 """
 
 from __future__ import annotations
 
 import math
+import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .compare import FIELDS, LEVELS, Prepared, Vector, compare
 from .dates import year_gap
 
 MISSING = "missing"
+# Levels that say nothing about the pair: an unknown trait, a NIR shared only because it is a parent's.
+NEUTRAL = frozenset({MISSING, "parent"})
 WORKLIST_THRESHOLD = 0.9  # a pair at or above this probability goes to the CIV worklist
 POSSIBLE_THRESHOLD = 0.5  # shown to an admission agent as a "possible existing identity"
 _CLAMP = 1e-5
-_PENALTY = 12.0  # bits removed by a domain rule (twins, parent/child)
+_PENALTY = 30.0  # bits removed by a domain rule (twins, parent/child)
 _NAME_MATCH = frozenset({"exact", "used", "phonetic", "close"})
 _FIRST_MATCH = frozenset({"exact", "other", "phonetic", "close"})
 _FIRST_OTHER = frozenset({"different", "far"})
@@ -65,7 +71,7 @@ _PRIOR_U = {
 class Parameters:
     m: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: _PRIOR_M)
     u: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: _PRIOR_U)
-    prior: float = 0.1  # lambda: share of true pairs among blocked pairs
+    prior: float = 0.001  # lambda: share of true pairs among all pairs
 
     def weight(self, name: str, level: str) -> float:
         if level == MISSING:
@@ -112,7 +118,7 @@ class Score:
 def domain_rules(vector: Vector, a: Prepared, b: Prepared) -> list[Reason]:
     """Hard negatives a trait-by-trait sum misses; a pair sharing a trusted identifier is exempt."""
     values = dict(zip(FIELDS, vector, strict=True))
-    if values["identifier"] in ("same", "ins_same"):
+    if values["identifier"] in ("same", "ins_same") or values["sex"] == MISSING:
         return []
     names = values["birth_name"] in _NAME_MATCH
     reasons = []
@@ -127,7 +133,7 @@ def domain_rules(vector: Vector, a: Prepared, b: Prepared) -> list[Reason]:
 
 def score_vector(vector: Vector, params: Parameters, extra: Iterable[Reason] = ()) -> Score:
     reasons = [Reason(name, level, params.weight(name, level)) for name, level in zip(FIELDS, vector, strict=True)
-               if level != MISSING]
+               if level not in NEUTRAL]
     reasons += extra
     prior = min(max(params.prior, _CLAMP), 1 - _CLAMP)
     weight = math.log2(prior / (1 - prior)) + sum(r.weight for r in reasons)
@@ -143,9 +149,56 @@ def score_pair(a: Prepared, b: Prepared, params: Parameters) -> Score:
     return score_vector(vector, params, extra)
 
 
-def estimate(vectors: Counter[Vector], start: Parameters | None = None, iterations: int = 25) -> Parameters:
-    """EM on counted comparison vectors (missing levels left out); returns estimated m, u and lambda."""
+def u_from_random(vectors: Counter[Vector], prior: Parameters | None = None, strength: float = 50.0
+                  ) -> dict[str, dict[str, float]]:
+    """u probabilities from random pairs (nearly all non-matches), smoothed towards the prior values."""
+    prior = prior or Parameters()
+    acc: dict[str, dict[str, float]] = {f: defaultdict(float) for f in FIELDS}
+    for vector, count in vectors.items():
+        for name, level in zip(FIELDS, vector, strict=True):
+            if level != MISSING:
+                acc[name][level] += count
+    for name in FIELDS:
+        for level, value in prior.u.get(name, {}).items():
+            acc[name][level] += strength * value
+    return _normalise(acc)
+
+
+def random_vectors(records: Sequence[Prepared], pairs: int, seed: int = 1) -> Counter[Vector]:
+    """Comparison vectors of random pairs of distinct records (for u)."""
+    rng = random.Random(seed)
+    out: Counter[Vector] = Counter()
+    if len(records) < 2:
+        return out
+    for _ in range(pairs):
+        a, b = rng.sample(range(len(records)), 2)
+        out[compare(records[a], records[b])[0]] += 1
+    return out
+
+
+Observation = tuple[Vector, float]  # a comparison vector and the weight of the domain rules on that pair
+
+
+def observe(a: Prepared, b: Prepared) -> Observation:
+    """What EM sees of a blocked pair: its vector and its domain-rule weight (twins stay non-matches)."""
+    vector, _ = compare(a, b)
+    return vector, sum(r.weight for r in domain_rules(vector, a, b))
+
+
+def estimate(vectors: Counter[Observation], random_pairs: Counter[Vector] | None = None, total_pairs: int = 0,
+             start: Parameters | None = None, iterations: int = 25) -> Parameters:
+    """EM on the counted vectors of blocked pairs (missing levels left out).
+
+    With random pairs, u is taken from them and stays fixed while EM fits m and
+    lambda (as Splink does): fitting u on blocked pairs lets EM swap classes.
+    The returned lambda is the share of true pairs among all `total_pairs`
+    possible pairs, so that a blocked pair is not presumed a match for having
+    been blocked (blocking keeps many more true pairs than random sampling).
+    """
     params = start or Parameters()
+    fixed_u = u_from_random(random_pairs, params) if random_pairs else None
+    if fixed_u:
+        params = Parameters(m=params.m, u=fixed_u, prior=params.prior)
     patterns = list(vectors.items())
     if not patterns:
         return params
@@ -154,15 +207,17 @@ def estimate(vectors: Counter[Vector], start: Parameters | None = None, iteratio
         u_acc: dict[str, dict[str, float]] = {f: defaultdict(float) for f in FIELDS}
         total_match = 0.0
         total = 0
-        for vector, count in patterns:
-            p = score_vector(vector, params).probability
+        for (vector, rules), count in patterns:
+            p = score_vector(vector, params, [Reason("rule", "", rules)] if rules else ()).probability
             total_match += p * count
             total += count
             for name, level in zip(FIELDS, vector, strict=True):
-                if level != MISSING:
+                if level not in NEUTRAL:
                     m_acc[name][level] += p * count
                     u_acc[name][level] += (1 - p) * count
-        params = Parameters(m=_normalise(m_acc), u=_normalise(u_acc), prior=total_match / total)
+        params = Parameters(m=_normalise(m_acc), u=fixed_u or _normalise(u_acc), prior=total_match / total)
+    if total_pairs > total:
+        params = Parameters(m=params.m, u=params.u, prior=params.prior * total / total_pairs)
     return params
 
 

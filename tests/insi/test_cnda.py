@@ -130,11 +130,11 @@ def test_found_with_high_trust_document_is_qualified(simulator, make_identity, a
 
 
 def test_invalid_characters_refused_before_any_call(simulator, make_identity, agent):
-    identity = make_identity("D’ÆION", "CŒUR", "M", "1987-01-01", "2B020")  # noqa: RUF001
+    identity = make_identity("D’ÆION", "CŒUR", "M", "1987-01-01", "2B020")
     before = simulator.counters["requests"]
     with pytest.raises(IdentityStateError, match="caractères refusés") as excinfo:
         insi_request_search(identity=identity, acting_user=agent)
-    assert "« ’ »" in str(excinfo.value)  # noqa: RUF001
+    assert "« ’ »" in str(excinfo.value)
     assert "« Æ »" in str(excinfo.value)
     assert "« Œ »" in str(excinfo.value)
     assert simulator.counters["requests"] == before

@@ -258,6 +258,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_BACKEND = None
+# Redis redelivers a task whose worker died (acks_late) once this many seconds have passed since
+# delivery: longer than the longest task or countdown, or a task still running would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_number("CELERY_VISIBILITY_TIMEOUT", 3600, cast=int)}
 
 # --- REST framework ---------------------------------------------------------
 

@@ -156,6 +156,9 @@ class PatientIdentity(models.Model):
             models.Index(fields=["nir"], name="identity_nir"),
             # Dashboards: counts by status among active identities.
             models.Index(fields=["is_active", "status"], name="identity_active_status"),
+            # Dashboard flows of a period: identities created, and seen (created or modified), since a date.
+            models.Index(fields=["created_at"], name="identity_created"),
+            models.Index(fields=["updated_at"], name="identity_updated"),
         ]
         permissions = [
             ("qualify_patientidentity", "Peut enregistrer une pièce d'identité et qualifier"),

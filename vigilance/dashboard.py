@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -84,7 +84,7 @@ def _regroup(rows: list[dict], cls, key_fields: tuple[str, str], empty_label: st
     """Rows grouped by (facility, service) summed again by one of the two keys, in label order."""
     grouped: dict[str, list] = {}
     for row in rows:
-        grouped.setdefault(row[key_fields[0]] or "", []).append(cls(**{k: row[k] for k in _names(cls)}))
+        grouped.setdefault(row[key_fields[0]] or "", []).append(cls(**{k: row.get(k, 0) for k in _names(cls)}))
     out = [_total(items, cls(label=key or empty_label, key=key)) for key, items in grouped.items()]
     return tuple(sorted(out, key=lambda c: c.label))
 
@@ -103,7 +103,6 @@ def _rate(part: int, whole: int) -> float | None:
 class IdentityCounts:
     label: str = "Total"
     key: str = ""
-    total: int = 0
     active: int = 0
     provisional: int = 0
     retrieved: int = 0
@@ -134,28 +133,34 @@ class IdentityFigures:
     total: IdentityCounts
     by_facility: tuple[IdentityCounts, ...]
     by_service: tuple[IdentityCounts, ...]
+    as_of: dt.datetime | None  # when the state counts were taken; None: counted live
 
 
-def _identity_aggregates(filters: DashboardFilters) -> dict:
+_STATE = ("active", "provisional", "retrieved", "validated", "qualified", "doubtful", "fictitious", "homonym",
+          "merged")
+
+
+def _state_aggregates() -> dict:
     active = Q(is_active=True)
-    created = filters.in_period("created_at")
-    # "Seen" = created or modified during the period: the register keeps no visits of its own.
-    seen = active & filters.in_period("updated_at")
     by_status = {name: Count("pk", filter=active & Q(status=status)) for name, status in (
         ("provisional", IdentityStatus.PROVISIONAL), ("retrieved", IdentityStatus.RETRIEVED),
         ("validated", IdentityStatus.VALIDATED), ("qualified", IdentityStatus.QUALIFIED))}
-    return {
-        "total": Count("pk"), "active": Count("pk", filter=active), **by_status,
-        "doubtful": Count("pk", filter=active & Q(is_doubtful=True)),
-        "fictitious": Count("pk", filter=active & Q(is_fictitious=True)),
-        "homonym": Count("pk", filter=active & Q(is_homonym=True)),
-        "merged": Count("pk", filter=Q(is_active=False, merged_into__isnull=False)),
-        "seen": Count("pk", filter=seen),
-        "seen_qualified": Count("pk", filter=seen & Q(status=IdentityStatus.QUALIFIED)),
-        "created": Count("pk", filter=created),
-        # insi_queried_at is set by every INSi answer; an identity never sent to INSi keeps it empty.
-        "created_without_insi": Count("pk", filter=created & Q(insi_queried_at__isnull=True)),
-    }
+    return {"active": Count("pk", filter=active), **by_status,
+            "doubtful": Count("pk", filter=active & Q(is_doubtful=True)),
+            "fictitious": Count("pk", filter=active & Q(is_fictitious=True)),
+            "homonym": Count("pk", filter=active & Q(is_homonym=True)),
+            "merged": Count("pk", filter=Q(is_active=False, merged_into__isnull=False))}
+
+
+def _flow_aggregates(filters: DashboardFilters) -> dict:
+    active, created = Q(is_active=True), filters.in_period("created_at")
+    # "Seen" = created or modified during the period: the register keeps no visits of its own.
+    seen = active & filters.in_period("updated_at")
+    return {"seen": Count("pk", filter=seen),
+            "seen_qualified": Count("pk", filter=seen & Q(status=IdentityStatus.QUALIFIED)),
+            "created": Count("pk", filter=created),
+            # insi_queried_at is set by every INSi answer; an identity never sent to INSi keeps it empty.
+            "created_without_insi": Count("pk", filter=created & Q(insi_queried_at__isnull=True))}
 
 
 def _identities(user, filters: DashboardFilters) -> QuerySet[PatientIdentity]:
@@ -164,18 +169,42 @@ def _identities(user, filters: DashboardFilters) -> QuerySet[PatientIdentity]:
     return identity_queryset_for(user=user).filter(filters.scope())
 
 
+_GROUP = {"facility_key": F("facility__code"), "service": F("admission_service")}
+
+
+def _state_rows(user, filters: DashboardFilters) -> tuple[list[dict], dt.datetime | None]:
+    """The state at the end of the period from the latest snapshot; counted live when there is none."""
+    if not _allowed(user):
+        return [], None
+    latest = DailyIndicator.objects.filter(day__lte=filters.end).order_by("-day").values("day")[:1]
+    rows = list(DailyIndicator.objects.filter(filters.scope(), day=Subquery(latest)).values(**_GROUP)
+                .annotate(**{n: Sum(n) for n in _STATE}, as_of=Max("computed_at")).order_by())
+    if rows or filters.end < timezone.localdate():
+        return rows, max((r.pop("as_of") for r in rows), default=None)
+    # No snapshot yet (a new installation): count once, live.
+    return list(_identities(user, filters).values(**_GROUP).annotate(**_state_aggregates()).order_by()), None
+
+
 def dashboard_identities(*, user, filters: DashboardFilters) -> IdentityFigures:
     """The base by RNIV status and attribute, and the period's flows, in total and per facility and service.
 
-    One query grouped by facility and admission service.
+    Two queries: the state from the day's snapshot (DailyIndicator, refreshed by `compute_indicators`),
+    the flows of the period live, through the created_at / updated_at indexes. Three without a snapshot.
     """
-    rows = list(_identities(user, filters).values(facility_key=F("facility__code"), service=F("admission_service"))
-                .annotate(**_identity_aggregates(filters)).order_by())
-    counts = [IdentityCounts(**{k: row[k] for k in _names(IdentityCounts)}) for row in rows]
+    state, as_of = _state_rows(user, filters)
+    flows = (_identities(user, filters).filter(filters.in_period("created_at") | filters.in_period("updated_at"))
+             .values(**_GROUP).annotate(**_flow_aggregates(filters)).order_by())
+    merged: dict[tuple, dict] = {}
+    for row in (*state, *flows):
+        key = (row.pop("facility_key") or "", row.pop("service") or "")
+        merged.setdefault(key, {"facility_key": key[0], "service": key[1]}).update(row)
+    rows = list(merged.values())
+    counts = [IdentityCounts(**{k: row.get(k, 0) for k in _names(IdentityCounts)}) for row in rows]
     return IdentityFigures(
         total=_total(counts, IdentityCounts()),
         by_facility=_regroup(rows, IdentityCounts, ("facility_key", "service"), NO_FACILITY),
         by_service=_regroup(rows, IdentityCounts, ("service", "facility_key"), NO_SERVICE),
+        as_of=as_of,
     )
 
 
@@ -435,7 +464,7 @@ INSI_OUTCOMES = ("00", "01", "02", "error", "temporary")
 
 
 def _flag_q(flag: str, filters: DashboardFilters) -> Q:
-    """The same conditions as `_identity_aggregates`, so that a list has as many rows as its figure."""
+    """The same conditions as the figures' aggregates, so that a list has as many rows as its figure."""
     active, created, seen = Q(is_active=True), filters.in_period("created_at"), filters.in_period("updated_at")
     return {
         "doubtful": active & Q(is_doubtful=True), "fictitious": active & Q(is_fictitious=True),

@@ -25,10 +25,14 @@ _BATCH = 2000
 def daily_indicators_compute(*, day: dt.date | None = None) -> int:
     """Write today's (or `day`'s) snapshot from the live base; idempotent. Returns the number of rows."""
     day = day or timezone.localdate()
-    counts = {name: Count("pk", filter=Q(status=status)) for status, name in _FIELDS.items()}
-    rows = (PatientIdentity.objects.filter(is_active=True).values("facility_id", "admission_service")
-            .annotate(active=Count("pk"), **counts).order_by())
-    return _save([DailyIndicator(day=day, **row) for row in rows], days=[day])
+    active = Q(is_active=True)
+    counts = {name: Count("pk", filter=active & Q(status=status)) for status, name in _FIELDS.items()}
+    rows = (PatientIdentity.objects.values("facility_id", "admission_service").annotate(
+        active=Count("pk", filter=active), **counts, doubtful=Count("pk", filter=active & Q(is_doubtful=True)),
+        fictitious=Count("pk", filter=active & Q(is_fictitious=True)),
+        homonym=Count("pk", filter=active & Q(is_homonym=True)),
+        merged=Count("pk", filter=Q(is_active=False, merged_into__isnull=False))).order_by())
+    return _save([DailyIndicator(day=day, **row) for row in rows if row["active"] or row["merged"]], days=[day])
 
 
 def daily_indicators_backfill(*, since: dt.date, until: dt.date | None = None) -> int:
@@ -54,15 +58,16 @@ def _history_changes(since: dt.date) -> tuple[dict[dt.date, Counter], Counter]:
     """({day: Counter{(facility, service, status): +/-n}}, the counts at the end of the day before `since`)."""
     History = PatientIdentity.history.model
     rows = (History.objects.order_by("id", "history_date", "history_id")
-            .values_list("id", "history_date", "history_type", "is_active", "facility_id", "admission_service",
-                         "status").iterator(chunk_size=10_000))
+            .values_list("id", "history_date", "history_type", "is_active", "merged_into_id", "facility_id",
+                         "admission_service", "status", "is_doubtful", "is_fictitious", "is_homonym")
+            .iterator(chunk_size=10_000))
     changes: dict[dt.date, Counter] = defaultdict(Counter)
     before: Counter = Counter()
     current_id, previous = None, None
-    for pk, when, kind, active, facility, service, status in rows:
+    for pk, when, kind, active, merged_into, facility, service, *state in rows:
         if pk != current_id:
             current_id, previous = pk, None
-        key = (facility, service, status) if active and kind != "-" else None
+        key = _state_key(kind, active, merged_into, facility, service, state)
         if key == previous:
             continue
         day = timezone.localdate(when)
@@ -75,13 +80,33 @@ def _history_changes(since: dt.date) -> tuple[dict[dt.date, Counter], Counter]:
     return changes, before
 
 
+_MERGED = "MERGED"
+_COUNTED = (*_FIELDS.values(), "active", "doubtful", "fictitious", "homonym", "merged")
+
+
+def _state_key(kind: str, active: bool, merged_into, facility, service, state: list) -> tuple | None:
+    """What one history row counts for: (facility, service, status, doubtful, fictitious, homonym)."""
+    if kind == "-":
+        return None
+    if active:
+        return (facility, service, *state)
+    return (facility, service, _MERGED, False, False, False) if merged_into else None
+
+
 def _snapshot_rows(day: dt.date, state: Counter) -> list[DailyIndicator]:
-    groups: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_FIELDS.values(), 0))
-    for (facility, service, status), n in state.items():
-        if n:
-            groups[(facility, service)][_FIELDS[status]] += n
-    return [DailyIndicator(day=day, facility_id=f, admission_service=s, active=sum(c.values()), **c)
-            for (f, s), c in groups.items()]
+    groups: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_COUNTED, 0))
+    for (facility, service, status, doubtful, fictitious, homonym), n in state.items():
+        if not n:
+            continue
+        counts = groups[(facility, service)]
+        if status == _MERGED:
+            counts["merged"] += n
+            continue
+        counts["active"] += n
+        counts[_FIELDS[status]] += n
+        for name, flag in (("doubtful", doubtful), ("fictitious", fictitious), ("homonym", homonym)):
+            counts[name] += n if flag else 0
+    return [DailyIndicator(day=day, facility_id=f, admission_service=s, **c) for (f, s), c in groups.items()]
 
 
 @transaction.atomic

@@ -205,10 +205,11 @@ class IdentityMerge(models.Model):
 
 
 class DailyIndicator(models.Model):
-    """The base of one facility and admission service at the end of one day, for the qualification trend.
+    """The base of one facility and admission service at the end of one day (today: at `computed_at`).
 
-    Written by `vigilance.indicators.daily_indicators_compute` (nightly command or Celery task), so that
-    the dashboard's trend reads a few thousand rows instead of replaying the history of the whole base.
+    Written by `vigilance.indicators.daily_indicators_compute` (command or Celery task, every few
+    minutes for today), so that the dashboard reads a few hundred rows instead of counting a
+    million identities on each view, and its trend instead of replaying the history.
     """
 
     day = models.DateField("jour")
@@ -220,6 +221,10 @@ class DailyIndicator(models.Model):
     retrieved = models.PositiveIntegerField("récupérées", default=0)
     validated = models.PositiveIntegerField("validées", default=0)
     qualified = models.PositiveIntegerField("qualifiées", default=0)
+    doubtful = models.PositiveIntegerField("douteuses", default=0)
+    fictitious = models.PositiveIntegerField("fictives", default=0)
+    homonym = models.PositiveIntegerField("homonymes avérés", default=0)
+    merged = models.PositiveIntegerField("fusionnées (inactives)", default=0)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from identities.api.errors import api_not_found
 from identities.api.views import IdentityViewSet, InsiRequestViewSet
+from vigilance.api.duplicates import DuplicateCandidateViewSet, MergeViewSet
 from vigilance.api.feed import EventFeedView
 from vigilance.api.indicators import IndicatorsView, MonthlyIndicatorsView
 
@@ -14,6 +15,8 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("identities", IdentityViewSet, basename="identity")
 router.register("insi-requests", InsiRequestViewSet, basename="insi-request")
+router.register("duplicates", DuplicateCandidateViewSet, basename="duplicate")
+router.register("merges", MergeViewSet, basename="merge")
 
 urlpatterns = [
     *router.urls,

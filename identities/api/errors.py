@@ -6,6 +6,7 @@ locked traits, impossible transition); DRF's own errors are reshaped the same wa
 
 from __future__ import annotations
 
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -52,6 +53,9 @@ def api_exception_handler(exc, context):
         return error_response(409, exc.code, str(exc), {"version": [str(exc)]})
     if isinstance(exc, IdentityError):
         return error_response(409, exc.code, str(exc))
+    if isinstance(exc, ValueError | DataError) and "NUL" in str(exc):
+        # PostgreSQL refuses NUL characters in text: a bad input, whichever parameter carried it.
+        return error_response(400, "invalid", "Caractère NUL (0x00) interdit dans les paramètres et les champs.")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from identities.models import ApiToken
 
 TOKEN_PREFIX = "insp_"
+# A system sends many requests: its user's permission set is reused for this long (a role change
+# reaches its tokens within that delay; revoking a token or deactivating the user is immediate).
+PERMISSIONS_TTL = 10
 
 
 def token_hash(raw: str) -> str:
@@ -38,4 +42,11 @@ def api_token_user(raw: str):
              .filter(key_hash=token_hash(raw), revoked_at__isnull=True).first())
     if token is None or not token.user.is_active:
         return None
-    return token.user
+    user = token.user
+    key = f"api-token-perms:{token.key_hash}"
+    perms = cache.get(key)
+    if perms is None:
+        perms = user.get_all_permissions()
+        cache.set(key, perms, PERMISSIONS_TTL)
+    user._perm_cache = perms  # what ModelBackend.has_perm reads first
+    return user

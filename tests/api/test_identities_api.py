@@ -271,3 +271,19 @@ def test_insi_verify_of_a_qualified_identity_is_accepted(api, qualified):
 
 def test_unknown_insi_request_is_a_404(api):
     assert api.get("/api/v1/insi-requests/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+def test_a_role_removed_reaches_the_token_after_the_permissions_delay(agent, identity):
+    from django.core.cache import cache
+
+    api = bearer_client(agent)
+    assert api.get(URL).status_code == 200
+    agent.groups.clear()
+    cache.clear()  # stands for the PERMISSIONS_TTL seconds passing
+    assert api.get(URL).status_code == 403
+
+
+@pytest.mark.parametrize("url", [f"{URL}?source_id=a%00b", "/api/v1/events/?cursor=%00", "/api/v1/duplicates/?x%00=1"])
+def test_nul_characters_are_refused_before_any_query(api, url):
+    response = api.get(url)
+    assert response.status_code == 400

@@ -22,6 +22,19 @@ MAX_EXAMPLES = 5
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """As Django's test client does: the WSGI calls must not close the test's open transaction."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def token(admin_user, make_identity, qualified) -> str:
     proof_record(identity=make_identity(source_id="VALI1", birth_name="BERNARD"), document_type="CN")

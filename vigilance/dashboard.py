@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -235,14 +235,36 @@ class WorklistFigures:
         return (timezone.now() - self.oldest).days if self.oldest else None
 
 
+def _of_identity(field: str, fk: str) -> Subquery:
+    """A field of the identity a row points to, looked up per row through the primary key.
+
+    Joining candidates or INSi calls to a million identities makes PostgreSQL scan them all;
+    a correlated lookup per row reads only the few thousand identities concerned.
+    """
+    return Subquery(PatientIdentity.objects.filter(pk=OuterRef(fk)).order_by().values(field)[:1])
+
+
+def _scoped(qs: QuerySet, filters: DashboardFilters, fk: str) -> QuerySet:
+    """Rows annotated with their identity's facility and service, and narrowed to the filters."""
+    qs = qs.annotate(facility_key=_of_identity("facility__code", fk), service=_of_identity("admission_service", fk))
+    if filters.facility:
+        qs = qs.filter(facility_key=filters.facility)
+    if filters.service is not None:
+        qs = qs.filter(service=filters.service)
+    return qs
+
+
 def _candidates(user, filters: DashboardFilters) -> QuerySet[DuplicateCandidate]:
-    if not _allowed(user):
-        return DuplicateCandidate.objects.none()
-    return DuplicateCandidate.objects.filter(filters.scope("identity_a__"))
+    qs = DuplicateCandidate.objects.all() if _allowed(user) else DuplicateCandidate.objects.none()
+    return _scoped(qs, filters, "identity_a_id")
 
 
-# The worklist leaves out open pairs whose identities are no longer both active (merged meanwhile).
-_ON_WORKLIST = Q(state=CandidateState.OPEN, identity_a__is_active=True, identity_b__is_active=True)
+def _on_worklist(qs: QuerySet[DuplicateCandidate]) -> QuerySet[DuplicateCandidate]:
+    # The worklist leaves out open pairs whose identities are no longer both active (merged meanwhile).
+    return (qs.filter(state=CandidateState.OPEN)
+            .annotate(a_active=_of_identity("is_active", "identity_a_id"),
+                      b_active=_of_identity("is_active", "identity_b_id"))
+            .filter(a_active=True, b_active=True))
 
 
 def dashboard_worklist(*, user, filters: DashboardFilters) -> WorklistFigures:
@@ -250,20 +272,16 @@ def dashboard_worklist(*, user, filters: DashboardFilters) -> WorklistFigures:
     now = timezone.now()
     week, month = now - dt.timedelta(days=7), now - dt.timedelta(days=30)
     qs = _candidates(user, filters)
-    totals = qs.aggregate(
-        open=Count("pk", filter=_ON_WORKLIST),
-        high_priority=Count("pk", filter=_ON_WORKLIST & Q(priority=1)),
-        age_week=Count("pk", filter=_ON_WORKLIST & Q(created_at__gte=week)),
-        age_month=Count("pk", filter=_ON_WORKLIST & Q(created_at__lt=week, created_at__gte=month)),
-        age_older=Count("pk", filter=_ON_WORKLIST & Q(created_at__lt=month)),
-        oldest=Min("created_at", filter=_ON_WORKLIST),
+    rows = list(_on_worklist(qs).values("facility_key", "service").annotate(
+        open=Count("pk"), high_priority=Count("pk", filter=Q(priority=1)),
+        age_week=Count("pk", filter=Q(created_at__gte=week)),
+        age_month=Count("pk", filter=Q(created_at__lt=week, created_at__gte=month)),
+        age_older=Count("pk", filter=Q(created_at__lt=month)), oldest=Min("created_at")).order_by())
+    period = qs.filter(filters.in_period("created_at") | filters.in_period("decided_at")).aggregate(
         detected=Count("pk", filter=filters.in_period("created_at")),
-        dismissed=Count("pk", filter=Q(state=CandidateState.DISMISSED) & filters.in_period("decided_at")),
-    )
-    rows = list(qs.filter(_ON_WORKLIST).values(facility_key=F("identity_a__facility__code"),
-                                                service=F("identity_a__admission_service"))
-                .annotate(open=Count("pk")).order_by())
-    return WorklistFigures(**totals,
+        dismissed=Count("pk", filter=Q(state=CandidateState.DISMISSED) & filters.in_period("decided_at")))
+    sums = {k: sum(r[k] for r in rows) for k in ("open", "high_priority", "age_week", "age_month", "age_older")}
+    return WorklistFigures(**sums, **period, oldest=min((r["oldest"] for r in rows), default=None),
                            by_facility=_regroup(rows, WorkCounts, ("facility_key", "service"), NO_FACILITY),
                            by_service=_regroup(rows, WorkCounts, ("service", "facility_key"), NO_SERVICE))
 
@@ -335,9 +353,8 @@ _INSI_AGGREGATES = {
 
 
 def _insi_calls(user, filters: DashboardFilters) -> QuerySet[InsiCall]:
-    if not _allowed(user):
-        return InsiCall.objects.none()
-    return InsiCall.objects.filter(filters.in_period("started_at") & filters.scope("identity__"))
+    qs = InsiCall.objects.filter(filters.in_period("started_at")) if _allowed(user) else InsiCall.objects.none()
+    return _scoped(qs, filters, "identity_id")
 
 
 def dashboard_insi(*, user, filters: DashboardFilters) -> InsiFigures:
@@ -351,8 +368,7 @@ def dashboard_insi(*, user, filters: DashboardFilters) -> InsiFigures:
     by_day = tuple(InsiCounts(label=day.isoformat(), key=day.isoformat(),
                               **{k: days.get(day, {}).get(k, 0) for k in _names(InsiCounts)})
                    for day in _days(filters))
-    rows = list(qs.values(facility_key=F("identity__facility__code"), service=F("identity__admission_service"))
-                .annotate(**_INSI_AGGREGATES).order_by())
+    rows = list(qs.values("facility_key", "service").annotate(**_INSI_AGGREGATES).order_by())
     total = _total(by_day, InsiCounts())
     return InsiFigures(total=replace(total, max_ms=max((d.max_ms for d in by_day), default=0)), by_day=by_day,
                        by_facility=_max_fixed(_regroup(rows, InsiCounts, ("facility_key", "service"), NO_FACILITY)),

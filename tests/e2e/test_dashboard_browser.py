@@ -17,6 +17,12 @@ PASSWORD = "demo-dashboard-2026"
 SERVICES = ("URGENCES", "MATERNITE", "CARDIOLOGIE", "")
 
 
+@pytest.fixture(autouse=True)
+def _no_figure_cache(settings):
+    """Each test builds its own base: figures must not come from another test's cache."""
+    settings.DASHBOARD_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def demo_base(settings):
     settings.DEBUG = True  # seed_demo refuses to run otherwise

@@ -17,6 +17,12 @@ from vigilance.views_dashboard import TABLES
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _no_figure_cache(settings):
+    """Each test builds its own base: figures must not come from another test's cache."""
+    settings.DASHBOARD_CACHE_SECONDS = 0
+
 PAGES = [reverse("dashboard:index"), reverse("dashboard:csv", args=["statuts"]), reverse("dashboard:monthly"),
          reverse("dashboard:table", args=["insi"]),
          reverse("dashboard:identities") + "?status=QUAL"]
@@ -30,13 +36,15 @@ def test_pages_by_role(client, request, base, url, persona, expected):  # noqa: 
     response = client.get(url)
     assert response.status_code == expected
     if expected == 403:
-        assert b"MARTIN" not in response.content and b"CHU01" not in response.content
+        assert b"MARTIN" not in response.content
+        assert b"CHU01" not in response.content
 
 
 @pytest.mark.parametrize("url", PAGES)
 def test_signed_out_goes_to_login(client, url):
     response = client.get(url)
-    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
 
 
 def _csv(response) -> list[list[str]]:
@@ -55,7 +63,8 @@ def test_dashboard_page_shows_charts_tables_and_links(client, referent, base):  
     for name in TABLES:
         assert f'data-table="{name}"' in html
         assert reverse("dashboard:csv", args=[name]) in html
-    assert 'data-chart="statuts"' in html and "vendor/chartjs/chart.umd.min.js" in html
+    assert 'data-chart="statuts"' in html
+    assert "vendor/chartjs/chart.umd.min.js" in html
     assert reverse("dashboard:identities") + "?start=" in html  # drill-down links
     assert "Taux de qualification" in html
 
@@ -73,9 +82,11 @@ def test_filters_by_facility_and_service(client, referent, base):  # noqa: F811
 def test_long_tables_get_their_own_page(client, referent, base):  # noqa: F811
     client.force_login(referent)
     html = client.get(reverse("dashboard:index"), {"start": "2026-01-01", "end": "2026-12-31"}).content.decode()
-    assert 'data-table-link="insi"' in html and 'data-table="insi"' not in html
+    assert 'data-table-link="insi"' in html
+    assert 'data-table="insi"' not in html
     page = client.get(reverse("dashboard:table", args=["insi"]), {"start": "2026-01-01", "end": "2026-12-31"})
-    assert page.status_code == 200 and 'data-table="insi"' in page.content.decode()
+    assert page.status_code == 200
+    assert 'data-table="insi"' in page.content.decode()
     assert client.get(reverse("dashboard:table", args=["nope"])).status_code == 404
 
 
@@ -148,3 +159,19 @@ def test_api_bad_query_is_a_400(referent, params):
     response = _api(referent).get("/api/v1/indicators/", params)
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
+
+
+def test_figures_are_cached_for_a_minute_per_user_and_filters(client, referent, base, settings):  # noqa: F811
+    from django.core.cache import cache
+
+    from identities.models import PatientIdentity
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    client.force_login(referent)
+    first = client.get(reverse("dashboard:index")).context["figures"].identities.total.created
+    PatientIdentity.objects.create(facility=base["chu"], source_id="CACHED", birth_name="X")
+    assert client.get(reverse("dashboard:index")).context["figures"].identities.total.created == first
+    assert client.get(reverse("dashboard:index"), {"facility": "CHU01"}).context["figures"].identities.total.created \
+        == first - 2 + 1  # other filters: computed afresh (CH02 holds 2 of the first count)
+    cache.clear()

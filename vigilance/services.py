@@ -8,12 +8,13 @@ counts, never traits.
 from __future__ import annotations
 
 import logging
+import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Count, F
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Min
 from django.utils import timezone
 
 from identities.models import IdentityEvent, PatientIdentity
@@ -49,7 +50,8 @@ from vigilance.records import identity_index, index_missing, parameters, prepare
 
 logger = logging.getLogger(__name__)
 _ESTIMATION_PAIRS = 300_000
-_RANDOM_SAMPLE, _RANDOM_PAIRS = 5_000, 200_000  # u from random pairs of a random sample
+_RANDOM_SAMPLE, _RANDOM_PAIRS = 5_000, 100_000  # u from random pairs of a random sample
+_CACHE_MAX = 400_000  # prepared identities kept between buckets (about 1 KiB each)
 _MIN_ESTIMATION_PAIRS = 2_000  # below this, EM has too little to learn from: keep the priors
 _FAR_EDIT = 0.01  # below this probability, old and new traits look like two different persons
 
@@ -116,7 +118,7 @@ def record_candidates(pairs: Iterable[ScoredPair]) -> int:
 # --- Full scan -----------------------------------------------------------------------------------------------
 
 
-def scan_start(*, acting_user=None) -> ScanRun:
+def scan_start(*, acting_user=None, cache: dict[int, Prepared] | None = None) -> ScanRun:
     """Index identities that lack keys, note the oversized keys, estimate m/u unless overridden."""
     index_missing()
     oversized = list(MatchKey.objects.values("key").annotate(n=Count("id")).filter(n__gt=MAX_BLOCK)
@@ -125,7 +127,7 @@ def scan_start(*, acting_user=None) -> ScanRun:
     _oversized_cache[run.pk] = set(oversized)
     row, _ = MatchingParameters.objects.get_or_create(pk=1)
     if not row.overridden:
-        params, pairs = _estimate(set(oversized))
+        params, pairs = _estimate(set(oversized), cache)
         row.data, row.pairs_used, row.estimated_at = params.as_dict(), pairs, timezone.now()
         row.save()
     logger.info("duplicate scan %s started: %d oversized keys", run.pk, len(oversized))
@@ -143,45 +145,69 @@ def _oversized(run_id: int) -> set[str]:
     return _oversized_cache[run_id]
 
 
-def _block_pairs(bucket: int, skip: set[str]) -> tuple[list[tuple[int, int]], dict[int, Prepared]]:
+def _blocks(bucket: int, skip: set[str]) -> dict[str, list[int]]:
+    """The keys of a bucket shared by 2 to MAX_BLOCK identities, with their members."""
+    if connection.vendor == "postgresql":
+        # Grouped in the database: most keys belong to one identity and never reach Python.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT key, array_agg(identity_id) FROM {MatchKey._meta.db_table} WHERE bucket = %s "
+                           "GROUP BY key HAVING count(*) BETWEEN 2 AND %s", [bucket, MAX_BLOCK])
+            return {key: ids for key, ids in cursor.fetchall() if key not in skip}
     blocks: dict[str, list[int]] = defaultdict(list)
     for key, identity_id in (MatchKey.objects.filter(bucket=bucket).order_by("key")
                              .values_list("key", "identity_id").iterator(chunk_size=20000)):
         blocks[key].append(identity_id)
-    blocks = {k: v for k, v in blocks.items() if 2 <= len(v) <= MAX_BLOCK and k not in skip}
-    prepared = prepared_by_id({i for ids in blocks.values() for i in ids})
-    keys_of = {i: frozenset(blocking_keys(p)) for i, p in prepared.items()}
+    return {k: v for k, v in blocks.items() if 2 <= len(v) <= MAX_BLOCK and k not in skip}
+
+
+def _block_pairs(bucket: int, skip: set[str], cache: dict[int, Prepared] | None = None
+                 ) -> tuple[list[tuple[int, int]], dict[int, Prepared]]:
+    """Pairs owned by a bucket and their prepared records (taken from `cache` when given, which it fills)."""
+    blocks = _blocks(bucket, skip)
+    members = {i for ids in blocks.values() for i in ids}
+    prepared = cache if cache is not None else {}
+    prepared.update(prepared_by_id(members - prepared.keys()))
+    keys_of = {i: frozenset(blocking_keys(prepared[i])) for i in members if i in prepared}
     pairs = [pair for key, ids in blocks.items()
-             for pair in block_pairs(key, [i for i in ids if i in prepared], keys_of, skip)]
+             for pair in block_pairs(key, [i for i in ids if i in keys_of], keys_of, skip)]
     return pairs, prepared
 
 
-def _estimate(skip: set[str]) -> tuple[Parameters, int]:
+def _random_sample(size: int, seed: int = 1) -> list[Prepared]:
+    """About `size` random active identities, drawn by id (no ORDER BY random() over the whole table)."""
+    bounds = PatientIdentity.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
+    if bounds["lo"] is None:
+        return []
+    ids = range(bounds["lo"], bounds["hi"] + 1)
+    return list(prepared_by_id(random.Random(seed).sample(ids, min(size, len(ids)))).values())
+
+
+def _estimate(skip: set[str], cache: dict[int, Prepared] | None = None) -> tuple[Parameters, int]:
     """EM on blocked pairs sharing a trait key (m, lambda), u from random pairs, from enough buckets."""
     observations: Counter[Observation] = Counter()
-    blocked = scanned = 0
+    scanned = 0
     for bucket in range(BUCKETS):
-        pairs, prepared = _block_pairs(bucket, skip)
-        keys_of = {i: frozenset(blocking_keys(p)) for i, p in prepared.items()}
+        pairs, prepared = _block_pairs(bucket, skip, cache)
+        keys_of = {i: frozenset(blocking_keys(prepared[i])) for pair in pairs for i in pair}
         observations.update(observe(prepared[a], prepared[b]) for a, b in pairs
                             if for_estimation(keys_of[a], keys_of[b]))
-        blocked, scanned = blocked + len(pairs), bucket + 1
+        scanned = bucket + 1
         if observations.total() >= _ESTIMATION_PAIRS:
             break
     if observations.total() < _MIN_ESTIMATION_PAIRS:
         return Parameters(), observations.total()
-    sample = list(prepared_by_id(PatientIdentity.objects.active().order_by("?")
-                                 .values_list("pk", flat=True)[:_RANDOM_SAMPLE]).values())
     count = PatientIdentity.objects.active().count()
     # Pairs seen in `scanned` buckets stand for that share of all pairs.
     total_pairs = int(count * (count - 1) / 2 * scanned / BUCKETS)
-    return estimate(observations, random_vectors(sample, _RANDOM_PAIRS), total_pairs), observations.total()
+    u_pairs = random_vectors(_random_sample(_RANDOM_SAMPLE), _RANDOM_PAIRS)
+    return estimate(observations, u_pairs, total_pairs), observations.total()
 
 
-def scan_block(*, run_id: int, bucket: int, params: Parameters | None = None) -> list[ScoredPair]:
+def scan_block(*, run_id: int, bucket: int, params: Parameters | None = None,
+               cache: dict[int, Prepared] | None = None) -> list[ScoredPair]:
     """Score one bucket of keys and record its candidates; the last block closes the run."""
     params = params or parameters()
-    pairs, prepared = _block_pairs(bucket, _oversized(run_id))
+    pairs, prepared = _block_pairs(bucket, _oversized(run_id), cache)
     found = []
     for a, b in pairs:
         score = score_pair(prepared[a], prepared[b], params)
@@ -197,10 +223,13 @@ def scan_block(*, run_id: int, bucket: int, params: Parameters | None = None) ->
 
 def duplicate_scan(*, acting_user=None, progress: Callable[[int], None] | None = None) -> ScanRun:
     """The whole scan in this process, block after block (the command; Celery splits it in tasks)."""
-    run = scan_start(acting_user=acting_user)
+    cache: dict[int, Prepared] = {}  # an identity is in the blocks of several buckets: prepare it once
+    run = scan_start(acting_user=acting_user, cache=cache)
     params = parameters()
     for bucket in range(BUCKETS):
-        scan_block(run_id=run.pk, bucket=bucket, params=params)
+        if len(cache) > _CACHE_MAX:
+            cache.clear()
+        scan_block(run_id=run.pk, bucket=bucket, params=params, cache=cache)
         if progress:
             progress(bucket + 1)
     run.refresh_from_db()

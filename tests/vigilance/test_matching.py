@@ -76,6 +76,10 @@ NOT_DUPLICATES = [
     ("homonym born the same day elsewhere", rec(13, "GAUTHIER", "JEAN", "1980-05-12", place="13055",
                                                 nir="180051305500245")),
     ("sister", rec(14, "GAUTHIER", "MARIE", "1983-08-30", sex="F")),
+    ("twin sister, birth date defaulted to 01/01", rec(15, "GAUTHIER", "ALICE", "1980-01-01", sex="F")),
+    ("twin, sex unknown on one record", rec(16, "GAUTHIER", "PAUL", "1980-05-12", sex="")),
+    ("brother at the same address", rec(17, "GAUTHIER", "LUC", "1983-02-09", postcode="75011",
+                                         address="12 RUE DE LA GARE", city="PARIS")),
 ]
 
 
@@ -109,6 +113,14 @@ def test_twins_carry_the_twins_rule():
 @pytest.mark.parametrize(("label", "other"), DUPLICATES, ids=[c[0] for c in DUPLICATES])
 def test_each_duplicate_shares_a_blocking_key(label, other):
     assert set(blocking_keys(BASE)) & set(blocking_keys(other)), label
+
+
+def test_home_counts_once():
+    """Address, postcode and city say where one lives: a household must not add them up."""
+    home = {"address": "12 RUE DE LA GARE", "postcode": "75011", "city": "PARIS"}
+    a, b = rec(30, "MARTIN", "JEAN", "1980-05-12", **home), rec(31, "MARTIN", "JEAN", "1980-05-12", **home)
+    weights = {r.field: r.weight for r in score_pair(a, b, P).reasons}
+    assert sum(weights[f] > 0 for f in ("address", "postcode", "city")) == 1
 
 
 def test_parameters_roundtrip_and_override():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.fuzz import token_sort_ratio
@@ -178,7 +179,12 @@ def _sex(x: str, y: str) -> Simple:
 
 def swapped(p: Prepared) -> Prepared:
     """The same identity with birth name and first name exchanged (a classic entry error)."""
-    r = p.record
+    return _swapped(p.record)
+
+
+# Cached: a scan tries the swap on most pairs whose names differ, with the same records again and again.
+@lru_cache(maxsize=1 << 14)
+def _swapped(r: Record) -> Prepared:
     return prepare(Record(**{**r.__dict__, "birth_name": r.first_name or r.first_names,
                              "first_name": r.birth_name, "first_names": r.birth_name, "used_name": ""}))
 

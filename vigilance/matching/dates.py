@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from rapidfuzz.distance import Hamming
+
 DEFAULT_DAYS = frozenset({"01-01", "12-31"})
 
 
@@ -50,11 +52,11 @@ def one_typo(a: str, b: str) -> bool:
     """Same length and one character wrong, or two adjacent characters transposed."""
     if len(a) != len(b) or a == b:
         return False
-    diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-    if len(diffs) == 1:
-        return True
-    i, j = diffs[0], diffs[-1]
-    return len(diffs) == 2 and j == i + 1 and a[i] == b[j] and a[j] == b[i]
+    distance = Hamming.distance(a, b)  # in C: most pairs differ in many places and stop here
+    if distance != 2:
+        return distance == 1
+    i, j = (k for k, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
+    return j == i + 1 and a[i] == b[j] and a[j] == b[i]
 
 
 def year_gap(a: str, b: str) -> int | None:

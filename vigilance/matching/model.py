@@ -22,6 +22,7 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .compare import FIELDS, LEVELS, Prepared, Vector, compare
 from .dates import year_gap
@@ -36,6 +37,14 @@ _PENALTY = 30.0  # bits removed by a domain rule (twins, parent/child)
 _NAME_MATCH = frozenset({"exact", "used", "phonetic", "close"})
 _FIRST_MATCH = frozenset({"exact", "other", "phonetic", "close"})
 _FIRST_OTHER = frozenset({"different", "far"})
+_DATE_CLOSE = frozenset({"exact", "compatible", "swapped", "typo", "default"})
+# Where the person lives: three correlated traits, counted once (the strongest), or a household
+# (same name, same address) would look like one person.
+_HOME = ("address", "postcode", "city")
+# Disagreements that are rare between two records of one person: EM on a base full of families
+# learns them too mild (siblings and parents look like matches to it), so m stays at most the prior.
+_DISAGREE = (("first_name", "different"), ("birth_date", "different"), ("identifier", "different"),
+             ("birth_place", "different"), ("sex", "different"))
 
 # Starting values (and the parameters used before any estimation): typical of admission-desk data.
 _PRIOR_M = {
@@ -76,9 +85,19 @@ class Parameters:
     def weight(self, name: str, level: str) -> float:
         if level == MISSING:
             return 0.0
+        weight = self._weights.get((name, level))
+        return self._weight(name, level) if weight is None else weight
+
+    def _weight(self, name: str, level: str) -> float:
         m = max(self.m.get(name, {}).get(level, _CLAMP), _CLAMP)
         u = max(self.u.get(name, {}).get(level, _CLAMP), _CLAMP)
         return math.log2(m / u)
+
+    @cached_property
+    def _weights(self) -> dict[tuple[str, str], float]:
+        """Every weight computed once: a scan asks for them millions of times."""
+        return {(name, str(level)): self._weight(name, level) for name, levels in LEVELS.items() for level in levels
+                if level != MISSING}
 
     def as_dict(self) -> dict[str, object]:
         return {"m": {k: dict(v) for k, v in self.m.items()}, "u": {k: dict(v) for k, v in self.u.items()},
@@ -118,12 +137,14 @@ class Score:
 def domain_rules(vector: Vector, a: Prepared, b: Prepared) -> list[Reason]:
     """Hard negatives a trait-by-trait sum misses; a pair sharing a trusted identifier is exempt."""
     values = dict(zip(FIELDS, vector, strict=True))
-    if values["identifier"] in ("same", "ins_same") or values["sex"] == MISSING:
+    if values["identifier"] in ("same", "ins_same") or not (a.record.sex or b.record.sex):
         return []
     names = values["birth_name"] in _NAME_MATCH
     reasons = []
-    if names and values["birth_date"] in ("exact", "compatible") and values["first_name"] in _FIRST_OTHER:
+    if names and values["birth_date"] in _DATE_CLOSE and values["first_name"] in _FIRST_OTHER:
         reasons.append(Reason("rule", "twins", -_PENALTY))
+    elif names and values["sex"] == "different" and values["first_name"] in _FIRST_OTHER:
+        reasons.append(Reason("rule", "sibling", -_PENALTY))
     gap = year_gap(a.record.birth_date, b.record.birth_date)
     if names and values["first_name"] in _FIRST_MATCH and gap is not None and gap >= 12 \
             and values["birth_date"] not in ("typo",):
@@ -134,11 +155,21 @@ def domain_rules(vector: Vector, a: Prepared, b: Prepared) -> list[Reason]:
 def score_vector(vector: Vector, params: Parameters, extra: Iterable[Reason] = ()) -> Score:
     reasons = [Reason(name, level, params.weight(name, level)) for name, level in zip(FIELDS, vector, strict=True)
                if level not in NEUTRAL]
+    reasons = _home_once(reasons)
     reasons += extra
     prior = min(max(params.prior, _CLAMP), 1 - _CLAMP)
     weight = math.log2(prior / (1 - prior)) + sum(r.weight for r in reasons)
     probability = 1 / (1 + 2 ** -max(min(weight, 60.0), -60.0))
     return Score(weight=round(weight, 3), probability=probability, reasons=tuple(reasons))
+
+
+def _home_once(reasons: list[Reason]) -> list[Reason]:
+    """Keep the strongest evidence of the home (the weakest if all disagree); the others weigh 0."""
+    home = [r for r in reasons if r.field in _HOME]
+    if len(home) < 2:
+        return reasons
+    kept = max(home, key=lambda r: r.weight) if any(r.weight > 0 for r in home) else min(home, key=lambda r: r.weight)
+    return [r if r.field not in _HOME or r is kept else Reason(r.field, r.level, 0.0) for r in reasons]
 
 
 def score_pair(a: Prepared, b: Prepared, params: Parameters) -> Score:
@@ -216,9 +247,12 @@ def estimate(vectors: Counter[Observation], random_pairs: Counter[Vector] | None
                     m_acc[name][level] += p * count
                     u_acc[name][level] += (1 - p) * count
         params = Parameters(m=_normalise(m_acc), u=fixed_u or _normalise(u_acc), prior=total_match / total)
-    if total_pairs > total:
-        params = Parameters(m=params.m, u=params.u, prior=params.prior * total / total_pairs)
-    return params
+    m = {name: dict(levels) for name, levels in params.m.items()}
+    for name, level in _DISAGREE:
+        if level in m.get(name, {}):
+            m[name][level] = min(m[name][level], _PRIOR_M[name][level])
+    prior = params.prior * total / total_pairs if total_pairs > total else params.prior
+    return Parameters(m=m, u=params.u, prior=prior)
 
 
 def _normalise(acc: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:

@@ -10,6 +10,7 @@ from identities.api.views import IdentityViewSet, InsiRequestViewSet
 from vigilance.api.duplicates import DuplicateCandidateViewSet, MergeViewSet
 from vigilance.api.feed import EventFeedView
 from vigilance.api.indicators import IndicatorsView, MonthlyIndicatorsView
+from vigilance.api.possible import PossibleIdentitiesView
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -21,6 +22,7 @@ router.register("merges", MergeViewSet, basename="merge")
 urlpatterns = [
     *router.urls,
     path("events/", EventFeedView.as_view(), name="event-feed"),
+    path("possible-identities/", PossibleIdentitiesView.as_view(), name="possible-identities"),
     path("indicators/", IndicatorsView.as_view(), name="indicators"),
     path("indicators/monthly/", MonthlyIndicatorsView.as_view(), name="indicators-monthly"),
     re_path(r"", api_not_found),  # last: a JSON 404 for any other address

@@ -7,7 +7,7 @@ DEMO_PASSWORD ?= demo-ins-2026
 INSI_PORT ?= 8001
 export INSI_ENDPOINT ?= http://127.0.0.1:$(INSI_PORT)/lps
 
-.PHONY: install install-dev run test lint migrations-check worker simulator
+.PHONY: install install-dev run test lint migrations-check worker beat simulator
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ migrations-check: install
 
 worker: install
 	$(VENV)/bin/celery -A insportal worker -l info
+
+beat: install
+	$(VENV)/bin/celery -A insportal beat -l info
 
 simulator: install
 	$(PY) manage.py insi_simulator --port $(INSI_PORT)

@@ -37,6 +37,7 @@ _REFERENT = [
     "vigilance.change_duplicatecandidate",
     "vigilance.merge_patientidentity",
     "vigilance.view_vigilance_dashboard",
+    "security.export_patient",
 ]
 _AUDITOR = [
     *_READ,
@@ -45,13 +46,15 @@ _AUDITOR = [
     "identities.view_insicall",
     "vigilance.view_duplicatecandidate",
     "vigilance.view_vigilance_dashboard",
+    "security.view_accesslog",
+    "security.export_patient",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _AGENT,
     REFERENT: _REFERENT,
     AUDITOR: _AUDITOR,
-    ADMINISTRATOR: _REFERENT,
+    ADMINISTRATOR: [*_REFERENT, "security.view_accesslog"],
 }
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from insportal import roles
-
 
 def can_audit(user) -> bool:
-    return user.is_authenticated and (
-        user.has_perm("security.view_accesslog") or user.groups.filter(name=roles.AUDITOR).exists())
+    return user.is_authenticated and user.has_perm("security.view_accesslog")
 
 
 def can_export_patient(user) -> bool:
     """The auditor, and the identity-vigilance referent who answers patients' access requests."""
-    return can_audit(user) or (user.is_authenticated and user.groups.filter(name=roles.REFERENT).exists())
+    return user.is_authenticated and user.has_perm("security.export_patient")

@@ -38,6 +38,7 @@ class AccessLog(models.Model):
             models.Index(fields=["-at"], name="access_time"),
             models.Index(fields=["username", "-at"], name="access_user_time"),
         ]
+        permissions = [("export_patient", "Peut exporter tout ce qui est détenu sur un patient")]
 
     def __str__(self) -> str:
         return f"{self.username} {self.channel} {self.identity_public_id} {self.at:%Y-%m-%d %H:%M}"

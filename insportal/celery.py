@@ -18,4 +18,6 @@ app.conf.beat_schedule = {
     "daily-indicators": {"task": "vigilance.daily_indicators_compute", "schedule": 600.0},
     # The weekly full duplicate scan catches what real-time detection could not see (imports, merges).
     "duplicate-scan": {"task": "vigilance.duplicate_scan", "schedule": 7 * 24 * 3600.0},
+    # Call and access logs are kept for their retention period only (RETENTION_*_DAYS).
+    "logs-purge": {"task": "security.logs_purge", "schedule": 24 * 3600.0},
 }

@@ -66,3 +66,12 @@ def test_purge_deletes_only_what_is_past_retention(identity, settings):
     assert list(InsiCall.objects.values_list("message_id", flat=True)) == ["recent"]
     assert AccessLog.objects.count() == 1
     assert identity.events.exists()  # the record itself is never purged
+
+
+def test_login_page_offers_oidc_only_when_configured(client, db):
+    assert "compte de l'établissement" not in client.get("/accounts/login/").content.decode()
+
+
+def test_auditor_sees_the_access_log_link(client, auditor):
+    client.force_login(auditor)
+    assert "Traçabilité des accès" in client.get("/").content.decode()

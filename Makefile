@@ -37,7 +37,7 @@ run: install
 	  DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install-dev
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -rs
 
 lint: install-dev
 	$(PY) -m ruff check .

@@ -38,7 +38,7 @@ def _redis_available() -> bool:
 
 
 @pytest.fixture
-def worker(transactional_db, simulator_server):
+def worker(transactional_db, simulator_server, monkeypatch):
     """A `celery -A insportal worker` on a private queue; this process enqueues to it through Redis."""
     if not _redis_available():
         pytest.skip(f"Redis not reachable at {REDIS_URL}")
@@ -55,6 +55,8 @@ def worker(transactional_db, simulator_server):
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it).
+    monkeypatch.setenv("CELERY_BROKER_URL", REDIS_URL)
     app.conf.update(task_always_eager=False, broker_url=REDIS_URL, task_default_queue=queue)
     app._pool = None  # connections made for another broker must not be reused
     app.amqp._producer_pool = None

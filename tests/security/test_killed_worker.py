@@ -40,13 +40,15 @@ def _redis_ok() -> bool:
 
 
 @pytest.fixture
-def broker(transactional_db):
+def broker(transactional_db, monkeypatch):
     if not _redis_ok():
         pytest.skip(f"Redis not reachable at {REDIS_URL}")
     from insportal.celery import app
 
     queue = f"kill-it-{uuid.uuid4().hex[:8]}"
     saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it).
+    monkeypatch.setenv("CELERY_BROKER_URL", REDIS_URL)
     app.conf.update(task_always_eager=False, broker_url=REDIS_URL, task_default_queue=queue)
     app._pool = None
     app.amqp._producer_pool = None

@@ -1,16 +1,13 @@
-"""
-ASGI config for insportal project.
-
-It exposes the ASGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/asgi/
-"""
+"""ASGI entry point."""
 
 import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'insportal.settings')
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "insportal.settings")
 
 application = get_asgi_application()
+
+from insportal.startup import require_serving_settings  # noqa: E402  (needs the settings loaded above)
+
+require_serving_settings()

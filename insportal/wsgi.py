@@ -1,16 +1,13 @@
-"""
-WSGI config for insportal project.
-
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
-"""
+"""WSGI entry point (gunicorn, and `runserver` through WSGI_APPLICATION)."""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'insportal.settings')
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "insportal.settings")
 
 application = get_wsgi_application()
+
+from insportal.startup import require_serving_settings  # noqa: E402  (needs the settings loaded above)
+
+require_serving_settings()

@@ -31,7 +31,6 @@ def test_database_url_switches_to_postgresql():
     ("env", "named"),
     [
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG"),
-        ({}, "DJANGO_SECRET_KEY"),  # DEBUG off by default: a secret is required
         ({"DJANGO_DEBUG": "1", "INSI_ENDPOINT": "ftp://x"}, "INSI_ENDPOINT"),
         ({"DJANGO_DEBUG": "1", "INSI_CERT_FILE": "/nonexistent.pem"}, "INSI_CERT_FILE"),
         ({"DJANGO_DEBUG": "1", "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
@@ -41,3 +40,23 @@ def test_unusable_value_names_the_variable(env, named):
     result = _load_settings(**env)
     assert result.returncode != 0
     assert named in result.stderr.splitlines()[-1]
+
+
+def _run(code: str, **env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "INSI_", "DATABASE_URL"))}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**clean, **env}, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_server_start_without_secret_names_the_variable():
+    # DEBUG is off by default: the WSGI application (gunicorn, runserver) refuses to start without a key.
+    result = _run("import insportal.wsgi")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr.splitlines()[-1]
+
+
+def test_commands_that_sign_nothing_run_without_secret():
+    result = _run("import sys; from django.core.management import execute_from_command_line; "
+                  "execute_from_command_line(['manage.py', 'makemigrations', '--check', '--dry-run'])",
+                  DJANGO_SETTINGS_MODULE="insportal.settings")
+    assert result.returncode == 0, result.stderr[-500:]

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from identities.insi.errors import InsiTemporaryError
 from identities.services.insi import insi_request_give_up, insi_request_run
+from insportal.database import CONNECTION_LOST
 
 logger = get_task_logger(__name__)
 
@@ -33,4 +34,9 @@ def insi_request_run_task(self, request_id: int) -> None:
         logger.info("INSi request %s: temporary error (%s %s), retry %s", request_id, exc.fault_code,
                     exc.fault_detail, self.request.retries + 1)
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries, exc.retry_after)) from None
+    except CONNECTION_LOST as exc:
+        # PostgreSQL restarting: what was written is committed or rolled back whole, and running the
+        # request again is idempotent. Celery's Django fix-up closes the broken connection after the task.
+        logger.warning("INSi request %s: database unavailable, retry %s", request_id, self.request.retries + 1)
+        raise self.retry(exc=exc, countdown=_backoff(min(self.request.retries, 4), None)) from None
     logger.info("INSi request %s: %s %s", request_id, request.state, request.outcome)

@@ -26,6 +26,7 @@ from identities.exceptions import IdentityStateError
 from identities.models import InsiRequest, PatientIdentity
 from identities.services.insi import insi_request_verify
 from identities.tasks import insi_request_run_task
+from insportal.database import reconnecting
 
 
 def campaign_candidates(*, name: str, facility: str = "", limit: int | None = None):
@@ -62,8 +63,8 @@ class Command(BaseCommand):
             else self._enqueue(ids, name, bar)
         bar.close()
         elapsed = time.monotonic() - started
-        outcomes = Counter(InsiRequest.objects.filter(campaign=name, identity_id__in=ids)
-                           .values_list("outcome", flat=True))
+        outcomes = reconnecting(lambda: Counter(InsiRequest.objects.filter(campaign=name, identity_id__in=ids)
+                                                .values_list("outcome", flat=True)))
         summary = ", ".join(f"{k or 'en attente'} {v}" for k, v in sorted(outcomes.items()))
         self.stdout.write(f"Terminé en {elapsed:.1f} s : {summary or 'rien à faire'}; refusées avant appel {refused}.")
 
@@ -99,7 +100,7 @@ class Command(BaseCommand):
         refused = sum(self._verify(pk, name) for pk in ids)
         finished = InsiRequest.objects.filter(campaign=name, identity_id__in=ids,
                                               state__in=[InsiRequest.State.DONE, InsiRequest.State.FAILED])
-        while (count := finished.count()) < len(ids) - refused:
+        while (count := reconnecting(finished.count)) < len(ids) - refused:
             bar.update(count - bar.n)
             time.sleep(1)
         bar.update(len(ids) - bar.n)
@@ -107,14 +108,18 @@ class Command(BaseCommand):
 
     def _verify(self, pk: int, name: str, bar=None) -> int:
         """Queue (or run, without a broker) one verification; 1 when the identity cannot be sent."""
+        # Idempotent (a pending request is reused), so it can run again across a PostgreSQL restart.
+        refused = reconnecting(lambda: self._queue_verification(pk, name))
+        if bar is not None:
+            bar.update(1)
+        return refused
+
+    def _queue_verification(self, pk: int, name: str) -> int:
         try:
             request = insi_request_verify(identity=PatientIdentity.objects.get(pk=pk), acting_user=None,
                                           campaign=name)
         except IdentityStateError:
             return 1
-        finally:
-            if bar is not None:
-                bar.update(1)
         if request.state == InsiRequest.State.QUEUED and request.created_at < self.started_at:
             # Left queued by an interrupted run: the task is idempotent, so queue it again.
             insi_request_run_task.delay(request.pk)

@@ -18,7 +18,15 @@ from django.utils import timezone
 
 from identities.models import IdentityStatus, InsiCall, PatientIdentity
 from identities.selectors import identity_queryset_for
-from vigilance.models import CandidateState, CollisionSignal, DailyIndicator, DuplicateCandidate, IdentityMerge
+from vigilance.models import (
+    CandidateState,
+    CollisionSignal,
+    DailyActivity,
+    DailyIndicator,
+    DailyInsi,
+    DuplicateCandidate,
+    IdentityMerge,
+)
 
 DASHBOARD_PERMISSION = "vigilance.view_vigilance_dashboard"
 # National target: the INS used in 90 % of exchanges; only a qualified INS may be exchanged.
@@ -72,11 +80,11 @@ def _numbers(instance) -> dict[str, int | float]:
 
 
 def _total(items: Iterable, empty):
-    """Field-by-field sum of count dataclasses."""
+    """Field-by-field sum of count dataclasses; the `max_*` fields keep their maximum."""
     sums = _numbers(empty)
     for item in items:
         for name, value in _numbers(item).items():
-            sums[name] += value
+            sums[name] = max(sums[name], value) if name.startswith("max_") else sums[name] + value
     return replace(empty, **sums)
 
 
@@ -152,15 +160,18 @@ def _state_aggregates() -> dict:
             "merged": Count("pk", filter=Q(is_active=False, merged_into__isnull=False))}
 
 
-def _flow_aggregates(filters: DashboardFilters) -> dict:
-    active, created = Q(is_active=True), filters.in_period("created_at")
-    # "Seen" = created or modified during the period: the register keeps no visits of its own.
-    seen = active & filters.in_period("updated_at")
-    return {"seen": Count("pk", filter=seen),
-            "seen_qualified": Count("pk", filter=seen & Q(status=IdentityStatus.QUALIFIED)),
-            "created": Count("pk", filter=created),
-            # insi_queried_at is set by every INSi answer; an identity never sent to INSi keeps it empty.
-            "created_without_insi": Count("pk", filter=created & Q(insi_queried_at__isnull=True))}
+# Each flow of a period: the date that places an identity in it, and which identities count.
+# "Seen" = created or modified during the period: the register keeps no visits of its own.
+# insi_queried_at is set by every INSi answer; an identity never sent to INSi keeps it empty.
+FLOWS = {"seen": ("updated_at", Q(is_active=True)),
+         "seen_qualified": ("updated_at", Q(is_active=True, status=IdentityStatus.QUALIFIED)),
+         "created": ("created_at", Q(pk__isnull=False)),
+         "created_without_insi": ("created_at", Q(insi_queried_at__isnull=True))}
+
+
+def _flow_q(name: str, filters: DashboardFilters) -> Q:
+    field, rule = FLOWS[name]
+    return rule & filters.in_period(field)
 
 
 def _identities(user, filters: DashboardFilters) -> QuerySet[PatientIdentity]:
@@ -185,23 +196,46 @@ def _state_rows(user, filters: DashboardFilters) -> tuple[list[dict], dt.datetim
     return list(_identities(user, filters).values(**_GROUP).annotate(**_state_aggregates()).order_by()), None
 
 
+def _flow_rows(user, filters: DashboardFilters) -> list[dict]:
+    """The flows of the period per group: the days stored by the last count, plus the identities created since.
+
+    Counted live only before the first count. A year of flows counted live reads half a million
+    identities (0.4 s or more on a million); the identities created in the last minutes are few.
+    """
+    if not _allowed(user):
+        return []
+    counted_at = DailyActivity.counted_at()
+    live = _identities(user, filters).filter(filters.in_period("created_at") | filters.in_period("updated_at"))
+    if counted_at is None:
+        return list(live.values(**_GROUP).annotate(**_flow_aggregates(filters)).order_by())
+    stored = (DailyActivity.objects.filter(filters.scope(), day__gte=filters.start, day__lte=filters.end)
+              .values(**_GROUP).annotate(**{name: Sum(name) for name in FLOWS}).order_by())
+    live = live.filter(created_at__gte=counted_at).values(**_GROUP).annotate(**_flow_aggregates(filters))
+    return [*stored, *live.order_by()]
+
+
+def _flow_aggregates(filters: DashboardFilters) -> dict:
+    return {name: Count("pk", filter=_flow_q(name, filters)) for name in FLOWS}
+
+
 def dashboard_identities(*, user, filters: DashboardFilters) -> IdentityFigures:
     """The base by RNIV status and attribute, and the period's flows, in total and per facility and service.
 
-    Two queries: the state from the day's snapshot (DailyIndicator, refreshed by `compute_indicators`),
-    the flows of the period live, through the created_at / updated_at indexes. Three without a snapshot.
+    Four queries: the state from the day's snapshot (DailyIndicator), the flows from the daily counts
+    (DailyActivity, when they were counted, and the identities created since, live); each refreshed
+    every 10 minutes by `compute_indicators`. Without any count, the state and the flows are counted live.
     """
+    counts: dict[tuple, dict] = {}
     state, as_of = _state_rows(user, filters)
-    flows = (_identities(user, filters).filter(filters.in_period("created_at") | filters.in_period("updated_at"))
-             .values(**_GROUP).annotate(**_flow_aggregates(filters)).order_by())
-    merged: dict[tuple, dict] = {}
-    for row in (*state, *flows):
+    for row in (*state, *_flow_rows(user, filters)):
         key = (row.pop("facility_key") or "", row.pop("service") or "")
-        merged.setdefault(key, {"facility_key": key[0], "service": key[1]}).update(row)
-    rows = list(merged.values())
-    counts = [IdentityCounts(**{k: row.get(k, 0) for k in _names(IdentityCounts)}) for row in rows]
+        group = counts.setdefault(key, {"facility_key": key[0], "service": key[1]})
+        for name, value in row.items():
+            group[name] = group.get(name, 0) + value
+    rows = list(counts.values())
     return IdentityFigures(
-        total=_total(counts, IdentityCounts()),
+        total=_total([IdentityCounts(**{k: row.get(k, 0) for k in _names(IdentityCounts)}) for row in rows],
+                     IdentityCounts()),
         by_facility=_regroup(rows, IdentityCounts, ("facility_key", "service"), NO_FACILITY),
         by_service=_regroup(rows, IdentityCounts, ("service", "facility_key"), NO_SERVICE),
         as_of=as_of,
@@ -235,7 +269,7 @@ class WorklistFigures:
         return (timezone.now() - self.oldest).days if self.oldest else None
 
 
-def _of_identity(field: str, fk: str) -> Subquery:
+def of_identity(field: str, fk: str) -> Subquery:
     """A field of the identity a row points to, looked up per row through the primary key.
 
     Joining candidates or INSi calls to a million identities makes PostgreSQL scan them all;
@@ -246,7 +280,7 @@ def _of_identity(field: str, fk: str) -> Subquery:
 
 def _scoped(qs: QuerySet, filters: DashboardFilters, fk: str) -> QuerySet:
     """Rows annotated with their identity's facility and service, and narrowed to the filters."""
-    qs = qs.annotate(facility_key=_of_identity("facility__code", fk), service=_of_identity("admission_service", fk))
+    qs = qs.annotate(facility_key=of_identity("facility__code", fk), service=of_identity("admission_service", fk))
     if filters.facility:
         qs = qs.filter(facility_key=filters.facility)
     if filters.service is not None:
@@ -259,29 +293,55 @@ def _candidates(user, filters: DashboardFilters) -> QuerySet[DuplicateCandidate]
     return _scoped(qs, filters, "identity_a_id")
 
 
-def _on_worklist(qs: QuerySet[DuplicateCandidate]) -> QuerySet[DuplicateCandidate]:
-    # The worklist leaves out open pairs whose identities are no longer both active (merged meanwhile).
-    return (qs.filter(state=CandidateState.OPEN)
-            .annotate(a_active=_of_identity("is_active", "identity_a_id"),
-                      b_active=_of_identity("is_active", "identity_b_id"))
+def open_worklist() -> QuerySet[DuplicateCandidate]:
+    """Open pairs whose identities are both still active: the worklist leaves out pairs merged meanwhile."""
+    return (DuplicateCandidate.objects.filter(state=CandidateState.OPEN)
+            .annotate(a_active=of_identity("is_active", "identity_a_id"),
+                      b_active=of_identity("is_active", "identity_b_id"))
             .filter(a_active=True, b_active=True))
 
 
-def dashboard_worklist(*, user, filters: DashboardFilters) -> WorklistFigures:
-    """Open potential duplicates (size, priority, age), detected and dismissed in the period. Two queries."""
-    now = timezone.now()
+def worklist_aggregates(now: dt.datetime) -> dict:
+    """The open worklist's size, priority and age at `now`: WorklistFigures' and DailyIndicator's names."""
     week, month = now - dt.timedelta(days=7), now - dt.timedelta(days=30)
-    qs = _candidates(user, filters)
-    rows = list(_on_worklist(qs).values("facility_key", "service").annotate(
-        open=Count("pk"), high_priority=Count("pk", filter=Q(priority=1)),
-        age_week=Count("pk", filter=Q(created_at__gte=week)),
-        age_month=Count("pk", filter=Q(created_at__lt=week, created_at__gte=month)),
-        age_older=Count("pk", filter=Q(created_at__lt=month)), oldest=Min("created_at")).order_by())
-    period = qs.filter(filters.in_period("created_at") | filters.in_period("decided_at")).aggregate(
+    return {"open": Count("pk"), "high_priority": Count("pk", filter=Q(priority=1)),
+            "age_week": Count("pk", filter=Q(created_at__gte=week)),
+            "age_month": Count("pk", filter=Q(created_at__lt=week, created_at__gte=month)),
+            "age_older": Count("pk", filter=Q(created_at__lt=month)), "oldest": Min("created_at")}
+
+
+_WORKLIST = ("open", "high_priority", "age_week", "age_month", "age_older")
+
+
+def _worklist_rows(user, filters: DashboardFilters) -> list[dict]:
+    """The open worklist per group from the latest snapshot (the worklist now, whatever the period).
+
+    Counting it live looks up both identities of every open pair (0.3 to 0.6 s for 10,000 pairs),
+    so the snapshot keeps it; counted live only when no snapshot covers the filters.
+    """
+    if not _allowed(user):
+        return []
+    latest = DailyIndicator.objects.order_by("-day").values("day")[:1]
+    rows = list(DailyIndicator.objects.filter(filters.scope(), day=Subquery(latest)).values(**_GROUP)
+                .annotate(**{n: Sum(n) for n in _WORKLIST}, oldest=Min("oldest")).order_by())
+    if rows:
+        return [row for row in rows if row["open"]]  # groups without open pairs stay out of the breakdowns
+    return list(_scoped(open_worklist(), filters, "identity_a_id").values("facility_key", "service")
+                .annotate(**worklist_aggregates(timezone.now())).order_by())
+
+
+def dashboard_worklist(*, user, filters: DashboardFilters) -> WorklistFigures:
+    """Open potential duplicates (size, priority, age) from the snapshot, detected and dismissed in the period.
+
+    Two queries (three without a snapshot).
+    """
+    rows = _worklist_rows(user, filters)
+    period = _candidates(user, filters).filter(filters.in_period("created_at") | filters.in_period("decided_at")
+                                               ).aggregate(
         detected=Count("pk", filter=filters.in_period("created_at")),
         dismissed=Count("pk", filter=Q(state=CandidateState.DISMISSED) & filters.in_period("decided_at")))
-    sums = {k: sum(r[k] for r in rows) for k in ("open", "high_priority", "age_week", "age_month", "age_older")}
-    return WorklistFigures(**sums, **period, oldest=min((r["oldest"] for r in rows), default=None),
+    sums = {k: sum(r[k] for r in rows) for k in _WORKLIST}
+    return WorklistFigures(**sums, **period, oldest=min((r["oldest"] for r in rows if r["oldest"]), default=None),
                            by_facility=_regroup(rows, WorkCounts, ("facility_key", "service"), NO_FACILITY),
                            by_service=_regroup(rows, WorkCounts, ("service", "facility_key"), NO_SERVICE))
 
@@ -340,7 +400,7 @@ class InsiFigures:
     by_service: tuple[InsiCounts, ...]
 
 
-_INSI_AGGREGATES = {
+INSI_AGGREGATES = {
     "calls": Count("pk"),
     "found": Count("pk", filter=Q(outcome="00")),
     "not_found": Count("pk", filter=Q(outcome="01")),
@@ -350,6 +410,8 @@ _INSI_AGGREGATES = {
     "total_ms": Sum("duration_ms", default=0),
     "max_ms": Max("duration_ms", default=0),
 }
+# The same figures added up from the stored days (DailyInsi has one column per aggregate).
+_INSI_STORED = {name: Max(name) if name == "max_ms" else Sum(name) for name in INSI_AGGREGATES}
 
 
 def _insi_calls(user, filters: DashboardFilters) -> QuerySet[InsiCall]:
@@ -357,27 +419,40 @@ def _insi_calls(user, filters: DashboardFilters) -> QuerySet[InsiCall]:
     return _scoped(qs, filters, "identity_id")
 
 
+def _insi_rows(user, filters: DashboardFilters) -> tuple[list[dict], list[dict]]:
+    """(rows per day, rows per group): the stored complete days, then the later days counted live.
+
+    Counting a year of calls live with their identity's group takes seconds on a large base; the
+    days after `DailyInsi.complete_until()` (today, in the 10 minutes after midnight yesterday too)
+    are a few hundred calls.
+    """
+    if not _allowed(user):
+        return [], []
+    until = DailyInsi.complete_until() or filters.start
+    stored = DailyInsi.objects.filter(filters.scope(), day__gte=filters.start, day__lte=filters.end, day__lt=until)
+    live_filters = replace(filters, start=max(filters.start, until))
+    live = (_insi_calls(user, live_filters) if live_filters.start <= filters.end else InsiCall.objects.none())
+    live = list(live.annotate(day=TruncDate("started_at")).values("day", "facility_key", "service")
+                .annotate(**INSI_AGGREGATES).order_by())
+    by_day = list(stored.values("day").annotate(**_INSI_STORED).order_by())
+    by_group = list(stored.values(**_GROUP).annotate(**_INSI_STORED).order_by())
+    return by_day + live, by_group + live
+
+
 def dashboard_insi(*, user, filters: DashboardFilters) -> InsiFigures:
     """INSi calls of the period per day, facility and service: 00/01/02, errors, latency, availability.
 
-    Two queries (per day; per facility and service).
+    Four queries: where the stored days end, the stored days per day and per group, the later days live.
     """
-    qs = _insi_calls(user, filters)
-    days = {row["day"]: row for row in qs.annotate(day=TruncDate("started_at")).values("day")
-            .annotate(**_INSI_AGGREGATES).order_by()}
-    by_day = tuple(InsiCounts(label=day.isoformat(), key=day.isoformat(),
-                              **{k: days.get(day, {}).get(k, 0) for k in _names(InsiCounts)})
+    day_rows, group_rows = _insi_rows(user, filters)
+    days: dict[dt.date, list[InsiCounts]] = {}
+    for row in day_rows:
+        days.setdefault(row["day"], []).append(InsiCounts(**{k: row[k] for k in _names(InsiCounts)}))
+    by_day = tuple(_total(days.get(day, ()), InsiCounts(label=day.isoformat(), key=day.isoformat()))
                    for day in _days(filters))
-    rows = list(qs.values("facility_key", "service").annotate(**_INSI_AGGREGATES).order_by())
-    total = _total(by_day, InsiCounts())
-    return InsiFigures(total=replace(total, max_ms=max((d.max_ms for d in by_day), default=0)), by_day=by_day,
-                       by_facility=_max_fixed(_regroup(rows, InsiCounts, ("facility_key", "service"), NO_FACILITY)),
-                       by_service=_max_fixed(_regroup(rows, InsiCounts, ("service", "facility_key"), NO_SERVICE)))
-
-
-def _max_fixed(items: tuple[InsiCounts, ...]) -> tuple[InsiCounts, ...]:
-    # _regroup sums every number; a maximum summed over services would be wrong, so it is left out there.
-    return tuple(replace(item, max_ms=0) for item in items)
+    return InsiFigures(total=_total(by_day, InsiCounts()), by_day=by_day,
+                       by_facility=_regroup(group_rows, InsiCounts, ("facility_key", "service"), NO_FACILITY),
+                       by_service=_regroup(group_rows, InsiCounts, ("service", "facility_key"), NO_SERVICE))
 
 
 def _days(filters: DashboardFilters) -> list[dt.date]:
@@ -442,15 +517,15 @@ def indicators_monthly(*, user, filters: DashboardFilters) -> tuple[MonthRow, ..
     if not _allowed(user):
         return ()
     months: dict[dt.date, dict] = {m: {} for m in _months(filters)}
-    _merge_into(months, _identities(user, filters).filter(filters.in_period("created_at")), "created_at", {
-        "created": Count("pk"), "created_without_insi": Count("pk", filter=Q(insi_queried_at__isnull=True))})
+    _merge_into(months, _identities(user, filters).filter(filters.in_period("created_at")), "created_at",
+                {name: Count("pk", filter=FLOWS[name][1]) for name in ("created", "created_without_insi")})
     _merge_into(months, IdentityMerge.objects.filter(filters.scope("survivor__") & Q(undone_at__isnull=True)
                                                      & filters.in_period("merged_at")),
                 "merged_at", {"merges": Count("pk")})
     _merge_into(months, _candidates(user, filters).filter(filters.in_period("created_at")), "created_at",
                 {"duplicates_detected": Count("pk")})
     _merge_into(months, _insi_calls(user, filters), "started_at",
-                {"insi_" + k: v for k, v in _INSI_AGGREGATES.items() if k not in ("calls", "max_ms")}
+                {"insi_" + k: v for k, v in INSI_AGGREGATES.items() if k not in ("calls", "max_ms")}
                 | {"insi_calls": Count("pk")})
     for point in dashboard_trend(user=user, filters=filters).points:  # last snapshot of each month wins
         months.setdefault(point.day.replace(day=1), {}).update(active_end=point.active, qualified_end=point.qualified)
@@ -481,12 +556,12 @@ INSI_OUTCOMES = ("00", "01", "02", "error", "temporary")
 
 def _flag_q(flag: str, filters: DashboardFilters) -> Q:
     """The same conditions as the figures' aggregates, so that a list has as many rows as its figure."""
-    active, created, seen = Q(is_active=True), filters.in_period("created_at"), filters.in_period("updated_at")
+    if flag in FLOWS:
+        return _flow_q(flag, filters)
+    active = Q(is_active=True)
     return {
         "doubtful": active & Q(is_doubtful=True), "fictitious": active & Q(is_fictitious=True),
         "homonym": active & Q(is_homonym=True), "merged": Q(is_active=False, merged_into__isnull=False),
-        "seen": active & seen, "seen_qualified": active & seen & Q(status=IdentityStatus.QUALIFIED),
-        "created": created, "created_without_insi": created & Q(insi_queried_at__isnull=True),
         "collision": Q(pk__in=CollisionSignal.objects.filter(is_open=True).values("identity_id")),
     }.get(flag, Q())
 

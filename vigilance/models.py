@@ -6,12 +6,14 @@ duplicate" keeps its row in state DISMISSED, so no later scan re-opens it.
 
 from __future__ import annotations
 
+import datetime as dt
 from uuid import uuid4
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from identities.models import PatientIdentity
 
@@ -225,6 +227,15 @@ class DailyIndicator(models.Model):
     fictitious = models.PositiveIntegerField("fictives", default=0)
     homonym = models.PositiveIntegerField("homonymes avérés", default=0)
     merged = models.PositiveIntegerField("fusionnées (inactives)", default=0)
+    # The open worklist (pairs whose identity A is in this group), ages counted at `computed_at`;
+    # named as the fields of dashboard.WorklistFigures. Only the counts of the live base fill them:
+    # days rebuilt from the history keep zeros.
+    open = models.PositiveIntegerField("doublons potentiels ouverts", default=0)
+    high_priority = models.PositiveIntegerField("dont priorité haute", default=0)
+    age_week = models.PositiveIntegerField("ouverts depuis moins de 7 jours", default=0)
+    age_month = models.PositiveIntegerField("ouverts depuis 7 à 30 jours", default=0)
+    age_older = models.PositiveIntegerField("ouverts depuis plus de 30 jours", default=0)
+    oldest = models.DateTimeField("plus ancien doublon ouvert", null=True, blank=True)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -238,3 +249,82 @@ class DailyIndicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.facility_id} {self.admission_service or '-'}"
+
+
+class DailyActivity(models.Model):
+    """Identities of one facility and admission service created, and last modified, on one day.
+
+    Recounted whole from the live base by `vigilance.indicators.daily_activity_compute` (command or
+    Celery task, every 10 minutes), all rows with the same `computed_at`: the dashboard sums the
+    days of a period and adds, counted live, the identities created since. An identity modified
+    since the count still counts on its former day, for 10 minutes at most.
+    """
+
+    day = models.DateField("jour")
+    facility = models.ForeignKey("identities.Facility", on_delete=models.CASCADE, related_name="+",
+                                 verbose_name="établissement")
+    admission_service = models.CharField("service d'admission", max_length=64, blank=True)
+    # Named as the flows of dashboard.IdentityCounts; "seen": active and last modified that day.
+    created = models.PositiveIntegerField("créées", default=0)
+    created_without_insi = models.PositiveIntegerField("créées sans appel INSi", default=0)
+    seen = models.PositiveIntegerField("vues (actives, modifiées en dernier ce jour)", default=0)
+    seen_qualified = models.PositiveIntegerField("vues avec un INS qualifié", default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "activité du jour"
+        verbose_name_plural = "activité par jour"
+        ordering = ["-day"]
+        indexes = [models.Index(fields=["day"], name="daily_activity_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.facility_id} {self.admission_service or '-'}"
+
+    @classmethod
+    def counted_at(cls) -> dt.datetime | None:
+        """When the stored rows were counted (None: never)."""
+        return cls.objects.order_by("-day").values_list("computed_at", flat=True).first()
+
+
+class DailyInsi(models.Model):
+    """The INSi calls of one day per facility and admission service of their identity, for the dashboard.
+
+    Written by `vigilance.indicators.daily_insi_compute` (command or Celery task): calls never change,
+    so a day recounted after it ended is final, and the dashboard counts live only the days after
+    `complete_until()`. The group is the identity's at the time of the count; both are empty
+    (NULL) for a call without an identity. Purging old calls leaves their day counts here.
+    """
+
+    day = models.DateField("jour")
+    facility = models.ForeignKey("identities.Facility", null=True, on_delete=models.CASCADE, related_name="+",
+                                 verbose_name="établissement")
+    admission_service = models.CharField("service d'admission", max_length=64, null=True)
+    calls = models.PositiveIntegerField("appels", default=0)
+    found = models.PositiveIntegerField("00 trouvée", default=0)
+    not_found = models.PositiveIntegerField("01 aucune", default=0)
+    several = models.PositiveIntegerField("02 plusieurs", default=0)
+    errors = models.PositiveIntegerField("erreurs", default=0)
+    temporary = models.PositiveIntegerField("indisponibilités", default=0)
+    total_ms = models.PositiveBigIntegerField("durée totale (ms)", default=0)
+    max_ms = models.PositiveIntegerField("durée maximale (ms)", default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "appels INSi du jour"
+        verbose_name_plural = "appels INSi par jour"
+        ordering = ["-day"]
+        indexes = [models.Index(fields=["day"], name="daily_insi_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.facility_id} {self.admission_service or '-'}: {self.calls}"
+
+    @classmethod
+    def complete_until(cls) -> dt.date | None:
+        """The first day whose stored counts may miss calls: the day of the latest count (None: none stored).
+
+        A day counted after its end holds all its calls; each count starts again from this day, so
+        every earlier day stays complete. Read on the latest day's rows (an index look-up): when a
+        later count found no call, this is an earlier day, which only lengthens the live part.
+        """
+        latest = cls.objects.order_by("-day").values_list("computed_at", flat=True).first()
+        return timezone.localdate(latest) if latest else None

@@ -31,7 +31,7 @@ def duplicate_scan_block(run_id: int, bucket: int) -> int:
 
 @shared_task(name="vigilance.daily_indicators_compute")
 def daily_indicators_compute_task() -> int:
-    """Today's snapshot of the base for the dashboard trend; scheduled nightly with Celery beat."""
-    from vigilance.indicators import daily_indicators_compute
+    """Today's snapshot of the base, the daily flows and INSi calls, for the dashboard (beat, every 10 minutes)."""
+    from vigilance.indicators import dashboard_counts_refresh
 
-    return daily_indicators_compute()
+    return dashboard_counts_refresh()

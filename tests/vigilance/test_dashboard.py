@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from dataclasses import replace
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 
 from identities.models import Facility, IdentityStatus, InsiCall, PatientIdentity
 from vigilance import dashboard as d
-from vigilance.indicators import daily_indicators_backfill, daily_indicators_compute
-from vigilance.models import CandidateState, CollisionSignal, DailyIndicator, DuplicateCandidate, IdentityMerge
+from vigilance.indicators import (
+    daily_indicators_backfill,
+    daily_indicators_compute,
+    daily_insi_compute,
+    dashboard_counts_refresh,
+)
+from vigilance.models import (
+    CandidateState,
+    CollisionSignal,
+    DailyActivity,
+    DailyIndicator,
+    DailyInsi,
+    DuplicateCandidate,
+    IdentityMerge,
+)
 
 pytestmark = pytest.mark.django_db
 _ipp = itertools.count(1)
@@ -51,7 +66,7 @@ def base(facility):
         call(quals[0], outcome, ms)
     call(recup, "00", 50)
     call(recup, "00", 50, when=now - dt.timedelta(days=90))  # outside the period
-    daily_indicators_compute()
+    dashboard_counts_refresh()  # as the periodic task
     return {"chu": facility, "ch": other}
 
 
@@ -68,7 +83,7 @@ def filters():
 
 
 def test_identity_figures_total_and_breakdowns(civ, base, filters, django_assert_num_queries):
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(4):
         figures = d.dashboard_identities(user=civ, filters=filters)
     assert figures.as_of is not None
     t = figures.total
@@ -82,12 +97,43 @@ def test_identity_figures_total_and_breakdowns(civ, base, filters, django_assert
     assert next(c for c in figures.by_service if c.key == "").label == d.NO_SERVICE
 
 
-def test_state_counted_live_when_there_is_no_snapshot(civ, base, filters, django_assert_num_queries):
+def test_state_and_flows_counted_live_when_there_is_no_snapshot(civ, base, filters, django_assert_num_queries):
+    from_snapshot = d.dashboard_identities(user=civ, filters=filters)
     DailyIndicator.objects.all().delete()
-    with django_assert_num_queries(3):
+    DailyActivity.objects.all().delete()
+    with django_assert_num_queries(4):
         figures = d.dashboard_identities(user=civ, filters=filters)
     assert figures.as_of is None
-    assert (figures.total.active, figures.total.qualified, figures.total.merged) == (8, 4, 1)
+    assert replace(figures, as_of=None) == replace(from_snapshot, as_of=None)
+
+
+@pytest.mark.parametrize("days", [1, 7, 30, 365])
+def test_stored_flows_equal_direct_counts(civ, base, days):
+    """Flows summed from DailyActivity, plus creations since the count, equal direct counts per group."""
+    now = timezone.now()
+    for n, identity in enumerate(PatientIdentity.objects.order_by("pk")):
+        when = now - dt.timedelta(days=3 * n, hours=n)  # spread over the last weeks
+        PatientIdentity.objects.filter(pk=identity.pk).update(created_at=when - dt.timedelta(days=n), updated_at=when)
+    dashboard_counts_refresh()
+    make(base["ch"], "QUAL", "MATERNITE")  # after the count: counted live
+    filters = d.DashboardFilters.last_days(days)
+    figures = d.dashboard_identities(user=civ, filters=filters)
+    for kind, groups in (("facility__code", figures.by_facility), ("admission_service", figures.by_service)):
+        for group in groups:
+            identities = PatientIdentity.objects.filter(**{kind: group.key})
+            direct = {name: identities.filter(d._flow_q(name, filters)).count() for name in d.FLOWS}
+            assert {name: getattr(group, name) for name in d.FLOWS} == direct, (days, group.key)
+    assert figures.total.created == PatientIdentity.objects.filter(d._flow_q("created", filters)).count()
+
+
+def test_flows_of_an_identity_modified_since_the_count_wait_for_the_next(civ, base, filters):
+    before = d.dashboard_identities(user=civ, filters=filters).total
+    old = PatientIdentity.objects.get(created_at__lt=filters.since)
+    old.first_name = "ANNE"
+    old.save()  # seen today, from the next count on
+    assert d.dashboard_identities(user=civ, filters=filters).total.seen == before.seen
+    dashboard_counts_refresh()
+    assert d.dashboard_identities(user=civ, filters=filters).total.seen == before.seen + 1
 
 
 def test_state_comes_from_the_snapshot_until_recomputed(civ, base, filters):
@@ -119,7 +165,28 @@ def test_worklist_figures(civ, base, filters, django_assert_num_queries):
 def test_worklist_leaves_out_pairs_with_a_merged_identity(civ, base, filters):
     merged_meanwhile = DuplicateCandidate.objects.get(priority=1).identity_b
     PatientIdentity.objects.filter(pk=merged_meanwhile.pk).update(is_active=False)
+    assert d.dashboard_worklist(user=civ, filters=filters).open == 2  # the snapshot, until recomputed
+    daily_indicators_compute()
     assert d.dashboard_worklist(user=civ, filters=filters).open == 1
+
+
+def test_worklist_counted_live_when_there_is_no_snapshot(civ, base, filters, django_assert_num_queries):
+    from_snapshot = d.dashboard_worklist(user=civ, filters=filters)
+    DailyIndicator.objects.all().delete()
+    with django_assert_num_queries(3):
+        assert d.dashboard_worklist(user=civ, filters=filters) == from_snapshot
+
+
+def test_snapshot_worklist_equals_direct_counts(civ, base):
+    """The stored worklist per group is the count of open pairs whose two identities are active."""
+    open_pairs = DuplicateCandidate.objects.filter(state=CandidateState.OPEN, identity_a__is_active=True,
+                                                   identity_b__is_active=True)
+    stored = DailyIndicator.objects.filter(day=timezone.localdate())
+    for row in stored:
+        in_group = open_pairs.filter(identity_a__facility=row.facility_id,
+                                     identity_a__admission_service=row.admission_service)
+        assert (row.open, row.high_priority) == (in_group.count(), in_group.filter(priority=1).count())
+    assert sum(row.open for row in stored) == open_pairs.count() == 2
 
 
 def test_resolution_figures(civ, base, filters, django_assert_num_queries):
@@ -129,7 +196,7 @@ def test_resolution_figures(civ, base, filters, django_assert_num_queries):
 
 
 def test_insi_figures_per_day(civ, base, filters, django_assert_num_queries):
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(4):
         insi = d.dashboard_insi(user=civ, filters=filters)
     t = insi.total
     assert (t.calls, t.found, t.not_found, t.several, t.errors, t.temporary) == (6, 3, 1, 1, 1, 1)
@@ -138,6 +205,50 @@ def test_insi_figures_per_day(civ, base, filters, django_assert_num_queries):
     assert len(insi.by_day) == 30
     assert insi.by_day[-1].calls == 6
     assert {c.key: c.calls for c in insi.by_facility} == {"CHU01": 5, "CH02": 1}
+
+
+def _insi_direct(calls) -> tuple:
+    return (calls.count(), calls.filter(outcome="00").count(), calls.exclude(outcome__in=d.INSI_ANSWERS).count(),
+            sum(c.duration_ms for c in calls), max((c.duration_ms for c in calls), default=0))
+
+
+def test_stored_insi_days_equal_direct_counts(civ, base, filters):
+    """Past days come from DailyInsi, today live: every figure equals a direct count of the calls."""
+    identities = PatientIdentity.objects.filter(is_active=True).order_by("pk")
+    now = timezone.now()
+    for n, identity in enumerate(identities):
+        call(identity, ("00", "01", "rejected")[n % 3], ms=10 * n, when=now - dt.timedelta(days=n % 5))
+    call(None, "temporary", when=now - dt.timedelta(days=2))  # a call without an identity
+    daily_insi_compute(since=filters.start)
+    assert DailyInsi.objects.filter(day__lt=timezone.localdate()).exists()
+    call(identities[0], "00", ms=7000)  # after the count: today is live
+    insi = d.dashboard_insi(user=civ, filters=filters)
+    period = InsiCall.objects.filter(started_at__gte=filters.since)
+    total = insi.total
+    assert (total.calls, total.found, total.errors, total.total_ms, total.max_ms) == _insi_direct(period)
+    for day in insi.by_day:
+        start = timezone.make_aware(dt.datetime.combine(dt.date.fromisoformat(day.key), dt.time.min))
+        calls = period.filter(started_at__gte=start, started_at__lt=start + dt.timedelta(days=1))
+        assert (day.calls, day.found, day.errors, day.total_ms, day.max_ms) == _insi_direct(calls), day.key
+    for group in insi.by_facility:
+        calls = period.filter(identity__facility__code=group.key) if group.key else period.filter(identity=None)
+        assert (group.calls, group.found, group.errors, group.total_ms, group.max_ms) == _insi_direct(calls)
+    for group in insi.by_service:
+        calls = period.filter(identity__admission_service=group.key) if group.key else period.filter(
+            Q(identity=None) | Q(identity__admission_service=""))
+        assert (group.calls, group.total_ms) == _insi_direct(calls)[::3], group.key
+    chu = d.dashboard_insi(user=civ, filters=replace(filters, facility="CHU01")).total
+    assert chu.calls == period.filter(identity__facility__code="CHU01").count()
+
+
+def test_insi_count_resumes_from_the_last_incomplete_day(base):
+    assert DailyInsi.complete_until() == timezone.localdate()
+    yesterday = timezone.now() - dt.timedelta(days=1)
+    DailyInsi.objects.update(computed_at=yesterday)  # the last count ran yesterday
+    call(base["chu"].identities.first(), "00", when=yesterday)
+    daily_insi_compute()
+    assert DailyInsi.complete_until() == timezone.localdate()
+    assert DailyInsi.objects.get(day=timezone.localdate(yesterday)).calls == 1
 
 
 def test_trend_reads_snapshots_in_one_query(civ, base, filters, django_assert_num_queries):

@@ -119,8 +119,29 @@ def test_home_counts_once():
     """Address, postcode and city say where one lives: a household must not add them up."""
     home = {"address": "12 RUE DE LA GARE", "postcode": "75011", "city": "PARIS"}
     a, b = rec(30, "MARTIN", "JEAN", "1980-05-12", **home), rec(31, "MARTIN", "JEAN", "1980-05-12", **home)
-    weights = {r.field: r.weight for r in score_pair(a, b, P).reasons}
-    assert sum(weights[f] > 0 for f in ("address", "postcode", "city")) == 1
+    assert [r.code for r in score_pair(a, b, P).reasons if r.field == "home"] == ["home:same"]
+
+
+@pytest.mark.parametrize(("b", "level"), [
+    ({"address": "12 RUE DE LA GAR", "postcode": "75011", "city": "PARIS"}, "same"),
+    ({"address": "12 RUE DE LA GARE", "postcode": "75012", "city": "LYON"}, "street"),
+    ({"address": "3 AVENUE FOCH", "postcode": "75011", "city": "PARIS"}, "town"),
+    ({"address": "3 AVENUE FOCH", "postcode": "75011", "city": "LYON"}, "area"),
+    ({"address": "3 AVENUE FOCH", "postcode": "69003", "city": "LYON"}, "different"),
+])
+def test_home_levels(b, level):
+    a = rec(30, "MARTIN", "JEAN", "1980-05-12", address="12 RUE DE LA GARE", postcode="75011", city="PARIS")
+    assert f"home:{level}" in score_pair(a, rec(31, "MARTIN", "JEAN", "1980-05-12", **b), P).codes
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    (("GAUTHIER", "JEAN"), ("GUATHIER", "JAEN")),  # typos after the first letters
+    (("GAUTHIER", "JEAN"), ("JEAN", "GAUTHIER")),  # name and first name swapped
+    (("GAUTHIER", "JEAN"), ("DUPONT", "JEAN")),  # birth name replaced
+])
+def test_same_birth_date_and_an_initial_share_a_key(a, b):
+    x, y = rec(40, *a, "1980-05-12"), rec(41, *b, "1980-05-12")
+    assert set(blocking_keys(x)) & set(blocking_keys(y))
 
 
 def test_parameters_roundtrip_and_override():

@@ -2,11 +2,10 @@
 
 Several keys per identity, each tolerant to a different error, so that a
 duplicate with one wrong trait still shares at least one key:
-  N  phonetic name (birth or used) + birth date   (first-name errors)
-  F  phonetic first name + birth date             (name changes and typos)
+  E  birth date + initial of any phonetic name    (typos after the first letter, a name replaced, swaps)
   P  both phonetic names, sorted, + birth year     (day/month errors, swapped names)
   D  both phonetic names, sorted, + day and month sorted (year errors, swaps)
-  A  phonetic name + first initial + postcode     (date errors with a known address)
+  A  2 letters of phonetic name + first initial + postcode  (date errors and name typos, same town)
   B  birth date + postcode                        (both names wrong)
   H  a name or the first name + house number and street (date errors, same home)
   C  both phonetic names, sorted, any date         (date entirely wrong)
@@ -24,7 +23,7 @@ from .compare import Prepared
 MAX_BLOCK = 400
 # Keys on identity traits. EM learns m only from pairs sharing one of them: pairs found
 # through an address alone are mostly households, which EM would otherwise take for "same person".
-TRAIT_KEYS = frozenset("NFPDBS")
+TRAIT_KEYS = frozenset("EPDBS")
 BUCKETS = 64
 
 
@@ -44,27 +43,26 @@ def blocking_keys(p: Prepared) -> list[str]:
     r = p.record
     date = _date_digits(r.birth_date)
     names = [n for n in dict.fromkeys((p.name_phon, p.used_phon)) if n]
+    # Initials of the phonetic names (first letters are rarely mistyped), sorted: a swap keeps them.
+    initials = sorted({n[:1] for n in (*names, p.first_phon) if n})
     keys = []
+    if date:
+        keys += [f"E{i}|{date}" for i in initials]
     for name in names:
-        if date:
-            keys.append(f"N{name}|{date}")
-        if r.postcode:
-            keys.append(f"A{name}|{p.first_phon[:1]}|{r.postcode}")
         if p.first_phon:
             pair = "|".join(sorted((name, p.first_phon)))
             if date:
                 keys.append(f"P{pair}|{date[:4]}")
                 if date[4:] != "0000":
                     keys.append(f"D{pair}|{''.join(sorted((date[4:6], date[6:])))}")
-    if p.first_phon and date:
-        keys.append(f"F{p.first_phon}|{date}")
+            keys.append(f"C{pair}")
+    if r.postcode:  # two letters of the name: one letter is not selective in a big town
+        keys += [f"A{n[:2]}|{p.first_phon[:1]}|{r.postcode}" for n in names]
     if date and r.postcode:
         keys.append(f"B{date}|{r.postcode}")
     home = address_key(p.address)
     if home:
         keys += [f"H{n}|{home}" for n in (*names, p.first_phon) if n]
-    if p.first_phon:
-        keys += [f"C{'|'.join(sorted((n, p.first_phon)))}" for n in names]
     keys += [f"S{m}" for m in p.nirs]  # not a parent's NIR: it would block a whole family together
     return [k[:64] for k in dict.fromkeys(keys)]
 

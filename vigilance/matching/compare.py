@@ -104,8 +104,19 @@ class Simple(StrEnum):
     MISSING = "missing"
 
 
-FIELDS = ("birth_name", "first_name", "birth_date", "sex", "birth_place", "identifier", "address", "postcode",
-          "city")
+class HomeLevel(StrEnum):
+    """Address, postcode and city read together: they are correlated (a household shares all three), so
+    their agreement is one trait whose m/u are estimated as a whole rather than three traits added up."""
+    SAME = "same"  # street (number and name, maybe with typos) and town agree
+    STREET = "street"  # the street agrees, the town only partly or not at all
+    NEAR = "near"  # a similar street in the same town
+    TOWN = "town"  # postcode and city agree, not the street
+    AREA = "area"  # the postcode or the city agrees
+    DIFFERENT = "different"
+    MISSING = "missing"
+
+
+FIELDS = ("birth_name", "first_name", "birth_date", "sex", "birth_place", "identifier", "home")
 Vector = tuple[str, ...]
 
 
@@ -173,6 +184,19 @@ def compare_cities(x: str, y: str) -> Simple:
     return Simple.CLOSE if JaroWinkler.similarity(x, y) >= 0.88 else Simple.DIFFERENT
 
 
+def compare_homes(a: Prepared, b: Prepared) -> HomeLevel:
+    address = compare_addresses(a.address, b.address)
+    postcode, city = _equal(a.record.postcode, b.record.postcode), compare_cities(a.city, b.city)
+    if Simple.MISSING == address == postcode == city:
+        return HomeLevel.MISSING
+    town = (postcode == Simple.SAME) + (city in (Simple.SAME, Simple.CLOSE))
+    if address in (Simple.SAME, Simple.CLOSE):
+        return HomeLevel.SAME if town == 2 else HomeLevel.STREET
+    if address == Simple.FAR and town:
+        return HomeLevel.NEAR
+    return HomeLevel.TOWN if town == 2 else HomeLevel.AREA if town else HomeLevel.DIFFERENT
+
+
 def _sex(x: str, y: str) -> Simple:
     return _equal(x if x in ("M", "F") else "", y if y in ("M", "F") else "")
 
@@ -207,8 +231,7 @@ def compare(a: Prepared, b: Prepared) -> tuple[Vector, bool]:
         name.value, first.value, compare_dates(ra.birth_date, rb.birth_date).value, _sex(ra.sex, rb.sex).value,
         compare_places(ra.birth_place, rb.birth_place).value,
         compare_ids(a.ins, a.nirs, a.foreign_nir, b.ins, b.nirs, b.foreign_nir).value,
-        compare_addresses(a.address, b.address).value, _equal(ra.postcode, rb.postcode).value,
-        compare_cities(a.city, b.city).value,
+        compare_homes(a, b).value,
     )
     return vector, names_swapped
 
@@ -217,7 +240,5 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "birth_name": tuple(NameLevel), "first_name": tuple(FirstLevel), "birth_date": tuple(DateLevel),
     "sex": (Simple.SAME, Simple.DIFFERENT, Simple.MISSING),
     "birth_place": (Simple.SAME, Simple.CLOSE, Simple.DIFFERENT, Simple.MISSING),
-    "identifier": tuple(IdLevel), "address": tuple(Simple),
-    "postcode": (Simple.SAME, Simple.DIFFERENT, Simple.MISSING),
-    "city": (Simple.SAME, Simple.CLOSE, Simple.DIFFERENT, Simple.MISSING),
+    "identifier": tuple(IdLevel), "home": tuple(HomeLevel),
 }

@@ -38,9 +38,6 @@ _NAME_MATCH = frozenset({"exact", "used", "phonetic", "close"})
 _FIRST_MATCH = frozenset({"exact", "other", "phonetic", "close"})
 _FIRST_OTHER = frozenset({"different", "far"})
 _DATE_CLOSE = frozenset({"exact", "compatible", "swapped", "typo", "default"})
-# Where the person lives: three correlated traits, counted once (the strongest), or a household
-# (same name, same address) would look like one person.
-_HOME = ("address", "postcode", "city")
 # Disagreements that are rare between two records of one person: EM on a base full of families
 # learns them too mild (siblings and parents look like matches to it), so m stays at most the prior.
 _DISAGREE = (("first_name", "different"), ("birth_date", "different"), ("identifier", "different"),
@@ -56,9 +53,7 @@ _PRIOR_M = {
     "birth_place": {"same": .95, "close": .03, "different": .02},
     "identifier": {"ins_same": .25, "same": .67, "typo": .01, "parent": .068, "ins_different": .0001,
                    "different": .0019},
-    "address": {"same": .6, "close": .2, "far": .1, "different": .1},
-    "postcode": {"same": .8, "different": .2},
-    "city": {"same": .8, "close": .1, "different": .1},
+    "home": {"same": .55, "street": .1, "near": .05, "town": .1, "area": .05, "different": .15},
 }
 _PRIOR_U = {
     "birth_name": {"exact": .05, "used": .002, "phonetic": .01, "close": .01, "partial": .01, "far": .03,
@@ -70,9 +65,7 @@ _PRIOR_U = {
     "birth_place": {"same": .05, "close": .1, "different": .85},
     "identifier": {"ins_same": .0001, "same": .0005, "typo": .002, "parent": .01, "ins_different": .3,
                    "different": .6884},
-    "address": {"same": .02, "close": .02, "far": .06, "different": .9},
-    "postcode": {"same": .05, "different": .95},
-    "city": {"same": .05, "close": .02, "different": .93},
+    "home": {"same": .001, "street": .002, "near": .002, "town": .05, "area": .02, "different": .925},
 }
 
 
@@ -89,8 +82,9 @@ class Parameters:
         return self._weight(name, level) if weight is None else weight
 
     def _weight(self, name: str, level: str) -> float:
-        m = max(self.m.get(name, {}).get(level, _CLAMP), _CLAMP)
-        u = max(self.u.get(name, {}).get(level, _CLAMP), _CLAMP)
+        # A trait missing from stored parameters (estimated before it existed) keeps its prior values.
+        m = max((self.m.get(name) or _PRIOR_M.get(name, {})).get(level, _CLAMP), _CLAMP)
+        u = max((self.u.get(name) or _PRIOR_U.get(name, {})).get(level, _CLAMP), _CLAMP)
         return math.log2(m / u)
 
     @cached_property
@@ -155,21 +149,11 @@ def domain_rules(vector: Vector, a: Prepared, b: Prepared) -> list[Reason]:
 def score_vector(vector: Vector, params: Parameters, extra: Iterable[Reason] = ()) -> Score:
     reasons = [Reason(name, level, params.weight(name, level)) for name, level in zip(FIELDS, vector, strict=True)
                if level not in NEUTRAL]
-    reasons = _home_once(reasons)
     reasons += extra
     prior = min(max(params.prior, _CLAMP), 1 - _CLAMP)
     weight = math.log2(prior / (1 - prior)) + sum(r.weight for r in reasons)
     probability = 1 / (1 + 2 ** -max(min(weight, 60.0), -60.0))
     return Score(weight=round(weight, 3), probability=probability, reasons=tuple(reasons))
-
-
-def _home_once(reasons: list[Reason]) -> list[Reason]:
-    """Keep the strongest evidence of the home (the weakest if all disagree); the others weigh 0."""
-    home = [r for r in reasons if r.field in _HOME]
-    if len(home) < 2:
-        return reasons
-    kept = max(home, key=lambda r: r.weight) if any(r.weight > 0 for r in home) else min(home, key=lambda r: r.weight)
-    return [r if r.field not in _HOME or r is kept else Reason(r.field, r.level, 0.0) for r in reasons]
 
 
 def score_pair(a: Prepared, b: Prepared, params: Parameters) -> Score:

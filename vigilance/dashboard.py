@@ -358,10 +358,12 @@ def dashboard_resolutions(*, user, filters: DashboardFilters) -> ResolutionFigur
     """Confirmed duplicates merged in the period (and merges undone), collision signals. Two queries."""
     if not _allowed(user):
         return ResolutionFigures(0, 0, 0, 0)
-    merges = IdentityMerge.objects.filter(filters.scope("survivor__")).aggregate(
+    merges = _scoped(IdentityMerge.objects.filter(filters.in_period("merged_at") | filters.in_period("undone_at")),
+                     filters, "survivor_id").aggregate(
         merges=Count("pk", filter=filters.in_period("merged_at") & Q(undone_at__isnull=True)),
         merges_undone=Count("pk", filter=filters.in_period("undone_at")))
-    collisions = CollisionSignal.objects.filter(filters.scope("identity__")).aggregate(
+    collisions = _scoped(CollisionSignal.objects.filter(Q(is_open=True) | filters.in_period("created_at")),
+                         filters, "identity_id").aggregate(
         collisions_open=Count("pk", filter=Q(is_open=True)),
         collisions_new=Count("pk", filter=filters.in_period("created_at")))
     return ResolutionFigures(**merges, **collisions)

@@ -69,9 +69,12 @@ class DuplicateCandidate(models.Model):
             models.UniqueConstraint(fields=["identity_a", "identity_b"], name="candidate_unique_pair"),
             models.CheckConstraint(condition=Q(identity_a__lt=F("identity_b")), name="candidate_ordered_pair"),
         ]
-        # The CIV worklist: open pairs by priority then score; pairs of one identity.
+        # The CIV worklist: open pairs by priority then score; pairs of one identity; the dashboard's
+        # pairs detected or decided in a period (without them PostgreSQL reads every pair).
         indexes = [models.Index(fields=["state", "priority", "-score"], name="candidate_worklist"),
-                   models.Index(fields=["identity_b"], name="candidate_identity_b")]
+                   models.Index(fields=["identity_b"], name="candidate_identity_b"),
+                   models.Index(fields=["created_at"], name="candidate_created"),
+                   models.Index(fields=["decided_at"], name="candidate_decided")]
         permissions = [
             ("merge_patientidentity", "Peut fusionner deux identités"),
             ("view_vigilance_dashboard", "Peut consulter le tableau de bord d'identitovigilance"),
@@ -194,8 +197,9 @@ class IdentityMerge(models.Model):
             models.UniqueConstraint(fields=["merged"], condition=Q(undone_at__isnull=True),
                                     name="merge_one_standing_per_identity"),
         ]
-        # The merges list (newest first) and an identity's standing merges.
+        # The merges list (newest first), the dashboard's undos of a period, an identity's standing merges.
         indexes = [models.Index(fields=["-merged_at"], name="merge_time"),
+                   models.Index(fields=["undone_at"], name="merge_undone"),
                    models.Index(fields=["survivor"], name="merge_survivor")]
 
     def __str__(self) -> str:

@@ -200,7 +200,7 @@ def main() -> None:
     if args.reuse and not args.rebuild_snapshots:
         t = time.perf_counter()
         call_command("compute_indicators")  # today's snapshot, as the periodic task every 10 minutes
-        print(f"today's snapshot and INSi days in {time.perf_counter() - t:.0f} s", flush=True)
+        print(f"counts refreshed (compute_indicators) in {time.perf_counter() - t:.1f} s", flush=True)
     else:
         t = time.perf_counter()
         call_command("compute_indicators", backfill_from=timezone.localdate() - dt.timedelta(days=YEARS * 365))

@@ -83,7 +83,7 @@ def filters():
 
 
 def test_identity_figures_total_and_breakdowns(civ, base, filters, django_assert_num_queries):
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         figures = d.dashboard_identities(user=civ, filters=filters)
     assert figures.as_of is not None
     t = figures.total
@@ -101,7 +101,7 @@ def test_state_and_flows_counted_live_when_there_is_no_snapshot(civ, base, filte
     from_snapshot = d.dashboard_identities(user=civ, filters=filters)
     DailyIndicator.objects.all().delete()
     DailyActivity.objects.all().delete()
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         figures = d.dashboard_identities(user=civ, filters=filters)
     assert figures.as_of is None
     assert replace(figures, as_of=None) == replace(from_snapshot, as_of=None)

@@ -255,7 +255,26 @@ class DailyIndicator(models.Model):
         return f"{self.day} {self.facility_id} {self.admission_service or '-'}"
 
 
-class DailyActivity(models.Model):
+class DailyCounts(models.Model):
+    """Counts of one day per facility and admission service, written by a refresh at `computed_at`."""
+
+    day = models.DateField("jour")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.facility_id} {self.admission_service or '-'}"
+
+    @classmethod
+    def counted_at(cls) -> dt.datetime | None:
+        """When the latest day's rows were counted (None: nothing stored); an index look-up."""
+        return cls.objects.order_by("-day").values_list("computed_at", flat=True).first()
+
+
+class DailyActivity(DailyCounts):
     """Identities of one facility and admission service created, and last modified, on one day.
 
     Recounted whole from the live base by `vigilance.indicators.daily_activity_compute` (command or
@@ -264,7 +283,6 @@ class DailyActivity(models.Model):
     since the count still counts on its former day, for 10 minutes at most.
     """
 
-    day = models.DateField("jour")
     facility = models.ForeignKey("identities.Facility", on_delete=models.CASCADE, related_name="+",
                                  verbose_name="établissement")
     admission_service = models.CharField("service d'admission", max_length=64, blank=True)
@@ -273,24 +291,14 @@ class DailyActivity(models.Model):
     created_without_insi = models.PositiveIntegerField("créées sans appel INSi", default=0)
     seen = models.PositiveIntegerField("vues (actives, modifiées en dernier ce jour)", default=0)
     seen_qualified = models.PositiveIntegerField("vues avec un INS qualifié", default=0)
-    computed_at = models.DateTimeField()
 
-    class Meta:
+    class Meta(DailyCounts.Meta):
         verbose_name = "activité du jour"
         verbose_name_plural = "activité par jour"
-        ordering = ["-day"]
         indexes = [models.Index(fields=["day"], name="daily_activity_day")]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.facility_id} {self.admission_service or '-'}"
 
-    @classmethod
-    def counted_at(cls) -> dt.datetime | None:
-        """When the stored rows were counted (None: never)."""
-        return cls.objects.order_by("-day").values_list("computed_at", flat=True).first()
-
-
-class DailyInsi(models.Model):
+class DailyInsi(DailyCounts):
     """The INSi calls of one day per facility and admission service of their identity, for the dashboard.
 
     Written by `vigilance.indicators.daily_insi_compute` (command or Celery task): calls never change,
@@ -299,7 +307,6 @@ class DailyInsi(models.Model):
     (NULL) for a call without an identity. Purging old calls leaves their day counts here.
     """
 
-    day = models.DateField("jour")
     facility = models.ForeignKey("identities.Facility", null=True, on_delete=models.CASCADE, related_name="+",
                                  verbose_name="établissement")
     admission_service = models.CharField("service d'admission", max_length=64, null=True)
@@ -311,24 +318,19 @@ class DailyInsi(models.Model):
     temporary = models.PositiveIntegerField("indisponibilités", default=0)
     total_ms = models.PositiveBigIntegerField("durée totale (ms)", default=0)
     max_ms = models.PositiveIntegerField("durée maximale (ms)", default=0)
-    computed_at = models.DateTimeField()
 
-    class Meta:
+    class Meta(DailyCounts.Meta):
         verbose_name = "appels INSi du jour"
         verbose_name_plural = "appels INSi par jour"
-        ordering = ["-day"]
         indexes = [models.Index(fields=["day"], name="daily_insi_day")]
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.facility_id} {self.admission_service or '-'}: {self.calls}"
 
     @classmethod
     def complete_until(cls) -> dt.date | None:
         """The first day whose stored counts may miss calls: the day of the latest count (None: none stored).
 
         A day counted after its end holds all its calls; each count starts again from this day, so
-        every earlier day stays complete. Read on the latest day's rows (an index look-up): when a
-        later count found no call, this is an earlier day, which only lengthens the live part.
+        every earlier day stays complete. When a later count found no call, the latest day's rows
+        give an earlier day, which only lengthens the live part.
         """
-        latest = cls.objects.order_by("-day").values_list("computed_at", flat=True).first()
+        latest = cls.counted_at()
         return timezone.localdate(latest) if latest else None

@@ -88,6 +88,11 @@ class Parameters:
         return math.log2(m / u)
 
     @cached_property
+    def _scores(self) -> dict[tuple[Vector, tuple[Reason, ...]], Score]:
+        """Scores by comparison vector and rules: few distinct ones, met again across millions of pairs."""
+        return {}
+
+    @cached_property
     def _weights(self) -> dict[tuple[str, str], float]:
         """Every weight computed once: a scan asks for them millions of times."""
         return {(name, str(level)): self._weight(name, level) for name, levels in LEVELS.items() for level in levels
@@ -161,7 +166,11 @@ def score_pair(a: Prepared, b: Prepared, params: Parameters) -> Score:
     extra = domain_rules(vector, a, b)
     if names_swapped:
         extra.append(Reason("rule", "names_swapped", 0.0))
-    return score_vector(vector, params, extra)
+    key = (vector, tuple(extra))
+    score = params._scores.get(key)
+    if score is None:
+        score = params._scores[key] = score_vector(vector, params, extra)
+    return score
 
 
 def u_from_random(vectors: Counter[Vector], prior: Parameters | None = None, strength: float = 50.0

@@ -19,8 +19,10 @@ def block_pairs(key: str, members: Sequence[int], keys_of: Mapping[int, Collecti
                 skip: Collection[str] = ()) -> Iterator[tuple[int, int]]:
     if len(members) < 2 or len(members) > MAX_BLOCK:
         return
-    for a, b in combinations(sorted(set(members)), 2):
-        shared = [k for k in keys_of[a] if k in keys_of[b] and k not in skip]
+    # Set operations in C: a 1M-identity scan checks about 9 M pairs here.
+    keys = {i: frozenset(keys_of[i]).difference(skip) for i in set(members)}
+    for a, b in combinations(sorted(keys), 2):
+        shared = keys[a] & keys[b]
         if shared and min(shared) == key:
             yield a, b
 

@@ -25,12 +25,13 @@ import sys
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from openloop import Client, run_open_loop  # noqa: E402
+
 HOST = "127.0.0.1"  # never anything but loopback
 
 
@@ -98,7 +99,7 @@ def samples(rng: random.Random, size: int) -> tuple[list[str], list[str]]:
 
 def start_gunicorn(args, env: dict) -> subprocess.Popen:
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "insportal.wsgi", "--bind", f"{HOST}:{args.port}",
-               "--workers", str(args.workers), "--worker-class", "gthread", "--threads", "4",
+               "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.threads),
                "--log-level", "warning"]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     for _ in range(100):
@@ -115,6 +116,11 @@ def start_gunicorn(args, env: dict) -> subprocess.Popen:
 _local = threading.local()
 
 
+def api_headers(token: str) -> dict[str, str]:
+    # As behind the reverse proxy that terminates TLS (production settings redirect plain HTTP).
+    return {"Authorization": f"Bearer {token}", "Accept": "application/json", "X-Forwarded-Proto": "https"}
+
+
 def get(port: int, path: str, token: str, retry: bool = True) -> tuple[int, float]:
     """One GET on a kept-alive connection per thread; returns (status, service seconds)."""
     conn = getattr(_local, "conn", None)
@@ -123,9 +129,7 @@ def get(port: int, path: str, token: str, retry: bool = True) -> tuple[int, floa
         conn = _local.conn = http.client.HTTPConnection(HOST, port, timeout=10)
     start = time.perf_counter()
     try:
-        # As behind the reverse proxy that terminates TLS (production settings redirect plain HTTP).
-        conn.request("GET", path, headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
-                                           "X-Forwarded-Proto": "https"})
+        conn.request("GET", path, headers=api_headers(token))
         response = conn.getresponse()
         response.read()
     except (OSError, http.client.HTTPException):
@@ -137,32 +141,31 @@ def get(port: int, path: str, token: str, retry: bool = True) -> tuple[int, floa
     return response.status, time.perf_counter() - start
 
 
+def warm_up(port: int, token: str, paths: list[str]) -> None:
+    """Untimed requests first, so that every gunicorn thread has its database connection and caches."""
+    for path in paths:
+        status = get(port, path, token)[0]
+        if status != 200:
+            raise SystemExit(f"warm-up request {path} answered {status}")
+
+
 def run_load(args, token: str, reads: list[str], searches: list[str]) -> dict[str, list[float]]:
-    total = int(args.rate * args.duration)
+    client = Client(HOST, args.port, api_headers(token))
     results: dict[str, list] = {"read": [], "search": [], "errors": []}
-    lock = threading.Lock()
 
-    def fire(kind: str, path: str, scheduled: float) -> None:
+    async def fire(i: int, scheduled: float) -> None:
+        kind = "read" if i % 2 == 0 else "search"
+        path = reads[i // 2 % len(reads)] if kind == "read" else searches[i // 2 % len(searches)]
         try:
-            status, _ = get(args.port, path, token)
-        except (OSError, http.client.HTTPException):
+            status = (await client.call("GET", path))[0]
+        except OSError:  # connection error, or no answer within openloop.TIMEOUT (TimeoutError)
             status = 0
-        latency = time.perf_counter() - scheduled
-        with lock:
-            if status == 200:
-                results[kind].append(latency)
-            else:
-                results["errors"].append(status)  # 0: connection error or client timeout (10 s)
+        if status == 200:
+            results[kind].append(time.perf_counter() - scheduled)
+        else:
+            results["errors"].append(status)
 
-    start = time.perf_counter() + 0.5
-    with ThreadPoolExecutor(max_workers=64) as pool:
-        for i in range(total):
-            scheduled = start + i / args.rate
-            time.sleep(max(0.0, scheduled - time.perf_counter()))
-            kind = "read" if i % 2 == 0 else "search"
-            path = reads[i // 2 % len(reads)] if kind == "read" else searches[i // 2 % len(searches)]
-            pool.submit(fire, kind, path, scheduled)
-    results["elapsed"] = [time.perf_counter() - start]
+    results["elapsed"] = [run_open_loop(client, int(args.rate * args.duration), args.rate, fire)]
     return results
 
 
@@ -175,7 +178,8 @@ def main() -> None:
     parser.add_argument("--identities", type=int, default=100_000)
     parser.add_argument("--rate", type=float, default=100.0, help="requests per second (half reads, half searches)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (4 threads each)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--database", default="insportal_bench_api")
     parser.add_argument("--reuse", action="store_true", help="keep an already loaded database")
@@ -195,20 +199,20 @@ def main() -> None:
     reads, searches = samples(random.Random(5), 2000)
     server = start_gunicorn(args, env)
     try:
-        for path in reads[:100] + searches[:100]:  # warm-up: connections, caches
-            status = get(args.port, path, token)[0]
-            if status != 200:
-                raise SystemExit(f"warm-up request answered {status}")
+        warm_up(args.port, token, reads[:100] + searches[:100])
         load = os.getloadavg()[0]
+        cpu = time.process_time()
         results = run_load(args, token, reads, searches)
+        cpu = time.process_time() - cpu
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     done = len(results["read"]) + len(results["search"])
-    print(f"rate={args.rate:g}/s duration={args.duration:g}s workers={args.workers}x4 threads "
+    print(f"rate={args.rate:g}/s duration={args.duration:g}s workers={args.workers}x{args.threads} threads "
           f"load_before={load:.1f} sent={int(args.rate * args.duration)} ok={done} "
           f"errors={dict(Counter(results['errors']))} "
-          f"throughput={done / results['elapsed'][0]:.1f} req/s")
+          f"throughput={done / results['elapsed'][0]:.1f} req/s "
+          f"generator_cpu={cpu * 1000 / max(1, done):.2f} ms/req")
     for kind in ("read", "search"):
         values = results[kind]
         print(f"{kind:6} n={len(values)} p50={pct(values, 50):.1f} ms p95={pct(values, 95):.1f} ms "

@@ -14,22 +14,32 @@ Bounded: rate x duration requests, then it stops by itself and stops gunicorn.
 from __future__ import annotations
 
 import argparse
-import http.client
+import asyncio
 import json
 import os
-import queue
 import random
+import signal
+import subprocess
 import sys
-import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api_load import HOST, bench_token, load_identities, pct, prepare_database, samples, start_gunicorn
+from api_load import (
+    HOST,
+    ROOT,
+    api_headers,
+    bench_token,
+    load_identities,
+    pct,
+    prepare_database,
+    samples,
+    start_gunicorn,
+    warm_up,
+)
+from openloop import Client, run_open_loop
 
-_local = threading.local()
 MIX = ["read"] * 7 + ["search"] * 4 + ["fhir"] * 2 + ["create"] * 3 + ["update"] * 4  # out of 20
 
 
@@ -42,92 +52,94 @@ def _letters(n: int) -> str:
             return text
 
 
-def call(port: int, method: str, path: str, token: str, body: dict | None = None, parse: bool = False
-         ) -> tuple[int, dict]:
-    conn = getattr(_local, "conn", None) or http.client.HTTPConnection(HOST, port, timeout=10)
-    _local.conn = conn
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", "X-Forwarded-Proto": "https"}
-    payload = None
-    if body is not None:
-        payload, headers["Content-Type"] = json.dumps(body), "application/json"
-    try:
-        conn.request(method, path, body=payload, headers=headers)
-        response = conn.getresponse()
-        raw = response.read()
-    except (OSError, http.client.HTTPException):
-        conn.close()
-        _local.conn = None
-        raise
-    data = json.loads(raw) if raw and (parse or method != "GET") else {}
-    return response.status, data
+def creations(count: int, run_id: str) -> list[dict]:
+    """Admissions of new patients, drawn before the run: realistic and varied traits, as at a desk."""
+    from identities.demo import DemoPopulation
+
+    demo = DemoPopulation(seed=int(time.time()))
+    traits = ("birth_name", "first_names", "birth_date", "sex", "birth_place", "used_name", "nir", "address",
+              "postcode", "city")
+    return [{"source_id": f"{run_id}-{i}", "facility": "BENCH",
+             **{name: value for name, value in demo.person().as_fields().items() if name in traits}}
+            for i in range(count)]
 
 
 def run(args, token: str, reads: list[str], searches: list[str], writable: list[dict]) -> dict:
-    pool_of_writable: queue.Queue = queue.Queue()
-    for row in writable:
-        pool_of_writable.put(row)
+    client = Client(HOST, args.port, api_headers(token))
     results: dict = {"latency": {k: [] for k in set(MIX)}, "errors": Counter(), "created": [], "updates": {},
                      "unknown": set()}
-    lock = threading.Lock()
-    run_id = f"L{int(time.time())}"
+    total = int(args.rate * args.duration)
+    new_patients = creations(total // len(MIX) * MIX.count("create") + len(MIX), f"L{int(time.time())}")
+    free: asyncio.Queue = asyncio.Queue()  # identities open to an update: one sender per identity at a time
+    for row in writable:
+        free.put_nowait(row)
 
-    def request(kind: str, i: int) -> int:
-        if kind == "read":
-            return call(args.port, "GET", reads[i % len(reads)], token)[0]
-        if kind == "search":
-            return call(args.port, "GET", searches[i % len(searches)], token)[0]
-        if kind == "fhir":
-            return call(args.port, "GET", "/fhir/Patient/" + reads[i % len(reads)].split("/")[-2], token)[0]
-        if kind == "create":
-            body = {"source_id": f"{run_id}-{i}", "birth_name": "CHARGE", "first_names": "TEST", "sex": "F",
-                    "birth_date": f"19{50 + i % 50}-0{1 + i % 9}-1{i % 10}", "facility": "BENCH"}
-            status, _ = call(args.port, "POST", "/api/v1/identities/", token, body)
-            if status == 201:
-                with lock:
-                    results["created"].append(body["source_id"])
-            return status
-        row = pool_of_writable.get()  # one sender per identity at a time
+    async def update(i: int) -> int:
+        row = await free.get()
         path = f"/api/v1/identities/{row['public_id']}/"
         try:
             name = "USAGE " + _letters(i)  # names take no digits
-            status, data = call(args.port, "PATCH", path, token, {"version": row["version"], "used_name": name})
+            status, body = await client.call("PATCH", path, {"version": row["version"], "used_name": name})
             if status == 200:
-                row["version"] = data["version"]
-                with lock:
-                    results["updates"][row["public_id"]] = (data["version"], name)
+                row["version"] = json.loads(body)["version"]
+                results["updates"][row["public_id"]] = (row["version"], name)
             return status
-        except (OSError, http.client.HTTPException):
+        except OSError:
             # No answer (client timeout): the update may have landed. Re-read before the next sender uses it;
             # the row is then left out of the lost-write check, as its last accepted value is unknown.
-            row["version"] = call(args.port, "GET", path, token, parse=True)[1]["version"]
-            with lock:
-                results["updates"].pop(row["public_id"], None)
-                results["unknown"].add(row["public_id"])
+            row["version"] = json.loads((await client.call("GET", path))[1])["version"]
+            results["updates"].pop(row["public_id"], None)
+            results["unknown"].add(row["public_id"])
             raise
         finally:
-            pool_of_writable.put(row)
+            free.put_nowait(row)
 
-    def fire(kind: str, i: int, scheduled: float) -> None:
+    async def request(kind: str, i: int) -> int:
+        if kind == "read":
+            return (await client.call("GET", reads[i % len(reads)]))[0]
+        if kind == "search":
+            return (await client.call("GET", searches[i % len(searches)]))[0]
+        if kind == "fhir":
+            return (await client.call("GET", "/fhir/Patient/" + reads[i % len(reads)].split("/")[-2]))[0]
+        if kind == "create":
+            body = new_patients[i // len(MIX) * MIX.count("create") + MIX[: i % len(MIX)].count("create")]
+            status = (await client.call("POST", "/api/v1/identities/", body))[0]
+            if status == 201:
+                results["created"].append(body["source_id"])
+            return status
+        return await update(i)
+
+    async def fire(i: int, scheduled: float) -> None:
+        kind = MIX[i % len(MIX)]
         try:
-            status = request(kind, i)
-        except (OSError, http.client.HTTPException):
+            status = await request(kind, i)
+        except OSError:  # connection error, or no answer within openloop.TIMEOUT (TimeoutError)
             status = 0
-        latency = time.perf_counter() - scheduled
-        with lock:
-            if status in (200, 201):
-                results["latency"][kind].append(latency)
-            else:
-                results["errors"][f"{kind} {status}"] += 1
+        if status in (200, 201):
+            results["latency"][kind].append(time.perf_counter() - scheduled)
+        else:
+            results["errors"][f"{kind} {status}"] += 1
 
-    total = int(args.rate * args.duration)
-    start = time.perf_counter() + 0.5
-    with ThreadPoolExecutor(max_workers=64) as executor:
-        for i in range(total):
-            scheduled = start + i / args.rate
-            time.sleep(max(0.0, scheduled - time.perf_counter()))
-            executor.submit(fire, MIX[i % len(MIX)], i, scheduled)
-    results["elapsed"] = time.perf_counter() - start
+    results["elapsed"] = run_open_loop(client, total, args.rate, fire)
     return results
+
+
+def start_worker(env: dict) -> subprocess.Popen:
+    """One Celery worker process, as in production: duplicate detection of the writes runs there."""
+    command = [str(ROOT / ".venv" / "bin" / "celery"), "-A", "insportal", "--quiet", "worker", "--concurrency", "1",
+               "--loglevel", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def drain(broker: str, bound: float = 300) -> tuple[int, float]:
+    """Wait (at most `bound` s) until the worker has taken every task; return (tasks queued at the end, s)."""
+    import redis
+
+    queue, began = redis.Redis.from_url(broker), time.perf_counter()
+    backlog = queue.llen("celery")
+    while queue.llen("celery") and time.perf_counter() - began < bound:
+        time.sleep(0.5)
+    return backlog, time.perf_counter() - began
 
 
 def lost_writes(results: dict) -> list[str]:
@@ -151,14 +163,19 @@ def main() -> None:
     parser.add_argument("--identities", type=int, default=20_000)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--duration", type=float, default=300.0)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn processes (4 threads each)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn process")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--database", default="insportal_bench_mixed")
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/11",
+                        help="Celery broker of the server and of the worker this script starts ('' for none: "
+                             "duplicate detection then runs in the request)")
     parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args()
     env = {**os.environ, "DATABASE_URL": f"postgres://postgres@{HOST}:5432/{args.database}",
            "DJANGO_SECRET_KEY": "bench-only", "DJANGO_SETTINGS_MODULE": "insportal.settings",
-           "DJANGO_ALLOWED_HOSTS": HOST, "DJANGO_DEBUG": "", "DJANGO_LOG_LEVEL": "WARNING"}
+           "DJANGO_ALLOWED_HOSTS": HOST, "DJANGO_DEBUG": "", "DJANGO_LOG_LEVEL": "WARNING",
+           "CELERY_BROKER_URL": args.broker}
     prepare_database(args, env)
     os.environ.update(env)
     import django
@@ -171,20 +188,32 @@ def main() -> None:
     reads, searches = samples(random.Random(7), 2000)
     writable = [{"public_id": str(r["public_id"]), "version": r["version"]} for r in
                 PatientIdentity.objects.filter(status="PROV").order_by("?").values("public_id", "version")[:200]]
+    worker = start_worker(env) if args.broker else None
     server = start_gunicorn(args, env)
     try:
+        warm_up(args.port, token, reads[:100] + searches[:100])
+        load = os.getloadavg()[0]
+        cpu = time.process_time()
         results = run(args, token, reads, searches, writable)
+        cpu = time.process_time() - cpu
+        backlog, drained = drain(args.broker) if worker else (0, 0.0)
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if worker:
+            worker.send_signal(signal.SIGTERM)  # warm shutdown: finishes the task at hand
+            worker.wait(timeout=60)
     done = sum(len(v) for v in results["latency"].values())
     errors = sum(results["errors"].values())
     lost = lost_writes(results)
+    print(f"gunicorn {args.workers}x{args.threads} threads, broker {args.broker or 'none (detection in request)'}, "
+          f"load average before {load:.1f}, generator CPU {cpu * 1000 / max(1, done + errors):.2f} ms/request")
     print(f"updated identities checked: {len(results['updates'])}, left out after a timeout: "
-          f"{len(results['unknown'])}")
+          f"{len(results['unknown'])}; detection tasks queued at the end: {backlog}, drained in {drained:.0f} s")
     print(f"{done + errors} requests in {results['elapsed']:.0f} s ({(done + errors) / results['elapsed']:.1f}/s), "
           f"errors: {errors} {dict(results['errors'])}, lost writes: {len(lost)} {lost[:5]}")
-    for kind, values in sorted(results["latency"].items()):
+    everything = [v for values in results["latency"].values() for v in values]
+    for kind, values in [*sorted(results["latency"].items()), ("all", everything)]:
         print(f"  {kind:6} n={len(values):6}  p50 {pct(values, 50):6.1f} ms  p95 {pct(values, 95):6.1f} ms  "
               f"p99 {pct(values, 99):6.1f} ms")
     raise SystemExit(1 if errors or lost else 0)

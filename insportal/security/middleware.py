@@ -57,9 +57,14 @@ class AccessLogMiddleware:
         if channel is None:
             return response
         user = request.user if request.user.is_authenticated else None
+        logs = [AccessLog(user=user, username=user.get_username() if user else "", identity_public_id=public_id,
+                          channel=channel, view_name=match.view_name, ip_address=request.META.get("REMOTE_ADDR"))
+                for public_id in _valid_uuids(_identity_ids(request, response))]
         # No try/except: a read that cannot be traced must not be served silently (the error is a 500).
-        AccessLog.objects.bulk_create(
-            AccessLog(user=user, username=user.get_username() if user else "", identity_public_id=public_id,
-                      channel=channel, view_name=match.view_name, ip_address=request.META.get("REMOTE_ADDR"))
-            for public_id in _valid_uuids(_identity_ids(request, response)))
+        # One read, one row: a plain INSERT, committed on its own (autocommit) without the transaction
+        # that bulk_create opens; a FHIR search traces its results in one multi-row INSERT.
+        if len(logs) == 1:
+            logs[0].save(force_insert=True)
+        elif logs:
+            AccessLog.objects.bulk_create(logs)
         return response

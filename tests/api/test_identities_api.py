@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from identities.models import ApiToken, IdentityEvent, PatientIdentity
 from tests.api.conftest import bearer_client
@@ -116,6 +118,17 @@ def test_list_is_paginated(api, make_identity):
     assert body["count"] == 3
     assert len(body["results"]) == 2
     assert body["next"]
+    last = api.get(URL, {"page_size": 2, "page": 2}).json()
+    assert (last["count"], len(last["results"]), last["next"]) == (3, 1, None)
+
+
+def test_a_first_page_that_is_not_full_is_counted_without_a_count_query(api, make_identity):
+    for n in range(3):
+        make_identity(source_id=f"P{n}")
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get(URL, {"page_size": 5}).json()
+    assert (body["count"], len(body["results"]), body["next"], body["previous"]) == (3, 3, None, None)
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
 
 
 def test_update_with_the_version_read_succeeds_and_bumps_it(api, identity):

@@ -2,7 +2,8 @@
 
 Several keys per identity, each tolerant to a different error, so that a
 duplicate with one wrong trait still shares at least one key:
-  E  birth date + initial of any phonetic name    (typos after the first letter, a name replaced, swaps)
+  E  birth date + sex + initial of any phonetic name  (typos after the first letter, a name replaced,
+                                                   swaps; sex halves the pairs of a big base)
   P  both phonetic names, sorted, + birth year     (day/month errors, swapped names)
   D  both phonetic names, sorted, + day and month sorted (year errors, swaps)
   A  2 letters of phonetic name + first initial + postcode  (date errors and name typos, same town)
@@ -47,7 +48,7 @@ def blocking_keys(p: Prepared) -> list[str]:
     initials = sorted({n[:1] for n in (*names, p.first_phon) if n})
     keys = []
     if date:
-        keys += [f"E{i}|{date}" for i in initials]
+        keys += [f"E{i}|{r.sex}|{date}" for i in initials]
     for name in names:
         if p.first_phon:
             pair = "|".join(sorted((name, p.first_phon)))

@@ -1,15 +1,18 @@
 """Duplicate detection speed on 1,000,000 identities in PostgreSQL, with Splink on the same data.
 
     .venv/bin/python bench/matching_speed.py [--identities 1000000] [--database insportal_bench_match]
-        [--reuse] [--queries 200] [--splink-rows 1000000] [--skip-scan]
+        [--reuse] [--load-only] [--skip-scratch] [--skip-scan] [--queries 200] [--splink-rows 1000000]
+        [--splink-timeout 1800]
 
 Bulk-loads identities with COPY (French-like names: a long tail of surnames as in the
 INSEE register, households, about 3 % typed again with admission errors), then measures:
 real-time search for one new identity (`vigilance.services.score_against`, the search
 behind "possible existing identity" and real-time detection) p50/p95 over `--queries`
-entries; the full scan (`manage.py find_duplicates`, keys indexed from scratch) wall time
-and peak memory; Splink 4 (DuckDB, the configuration of bench/matching_quality.py) on the
-first `--splink-rows` identities, wall time and peak memory, in a child process.
+entries, and the plan of its key look-up; the full scan (`manage.py find_duplicates`) wall time
+and peak memory, once from a base without keys (the scan builds them) and once on the keyed
+base (keys kept, as imports and every write leave them); Splink 4 (DuckDB, the configuration
+of bench/matching_quality.py) on the first `--splink-rows` identities, wall time and peak
+memory, in a child process stopped after `--splink-timeout` seconds.
 """
 
 from __future__ import annotations
@@ -135,18 +138,33 @@ def peak_rss(process: psutil.Process, stop: threading.Event, out: list[int]) -> 
     out.append(peak)
 
 
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak memory (GiB) of a child process."""
+def timed(command: list[str], env: dict[str, str], timeout: float | None = None) -> tuple[float, float, bool]:
+    """Wall seconds, peak memory (GiB) of a child process and its children, and whether it finished in time."""
     start = time.perf_counter()
-    child = subprocess.Popen(command, env=env)
+    child = subprocess.Popen(command, env=env, start_new_session=True)
     stop, out = threading.Event(), []
     watcher = threading.Thread(target=peak_rss, args=(psutil.Process(child.pid), stop, out))
     watcher.start()
-    if child.wait():
-        raise SystemExit(f"{command} failed")
+    try:
+        if child.wait(timeout):
+            raise SystemExit(f"{command} failed")
+        finished = True
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, 9)  # its own session: the child and whatever it started, nothing else
+        child.wait()
+        finished = False
     stop.set()
     watcher.join()
-    return time.perf_counter() - start, out[0] / 2**30
+    return time.perf_counter() - start, out[0] / 2**30, finished
+
+
+def load_average() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def truncate(tables: str, database: str) -> None:
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-qc", f"TRUNCATE {tables} CASCADE",
+                    "-c", "VACUUM ANALYZE"], check=True)
 
 
 def realtime(queries: int) -> tuple[float, float, int]:
@@ -157,14 +175,27 @@ def realtime(queries: int) -> tuple[float, float, int]:
     population.rng.random()
     existing = list(Population().rows(2000))
     entries = [population.duplicate(p) if i % 2 else population.person() for i, p in enumerate(existing[:queries])]
-    times, found = [], 0
+    times, found = [], []
     for entry in [*entries[:10], *entries]:  # the first ten warm the connection and caches
         record = Record(**{k: v for k, v in entry.items() if k in Record.__dataclass_fields__})
         t = time.perf_counter()
-        found += bool(score_against(prepare(record)))
+        found.append(bool(score_against(prepare(record))))
         times.append((time.perf_counter() - t) * 1000)
     times = times[10:]
-    return statistics.median(times), statistics.quantiles(times, n=20)[-1], found
+    return statistics.median(times), statistics.quantiles(times, n=20)[-1], sum(found[10:])
+
+
+def explain_key_lookup() -> str:
+    """The plan of the real-time look-up of one identity's keys (must use the key index)."""
+    from django.db import connection
+
+    from vigilance.models import MatchKey
+
+    keys = list(MatchKey.objects.order_by("identity_id").values_list("key", flat=True)[:10])
+    sql, params = MatchKey.objects.filter(key__in=keys).values_list("key", "identity_id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 SPLINK = """
@@ -188,8 +219,11 @@ def main() -> None:
     parser.add_argument("--database", default="insportal_bench_match")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--splink-rows", type=int, default=1_000_000)
-    parser.add_argument("--reuse", action="store_true", help="keep the loaded identities (keys are rebuilt)")
-    parser.add_argument("--skip-scan", action="store_true")
+    parser.add_argument("--splink-timeout", type=float, default=1800, help="seconds before Splink is stopped")
+    parser.add_argument("--reuse", action="store_true", help="keep the loaded identities")
+    parser.add_argument("--load-only", action="store_true", help="create and load the base, measure nothing")
+    parser.add_argument("--skip-scratch", action="store_true", help="no scan from a base without keys")
+    parser.add_argument("--skip-scan", action="store_true", help="no scan of the keyed base")
     args = parser.parse_args()
     env = {**os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.database}",
            "DJANGO_SECRET_KEY": "bench", "DJANGO_SETTINGS_MODULE": "insportal.settings"}
@@ -207,29 +241,42 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if not args.reuse:
         load(args.identities)
-    with connection.cursor() as cursor:  # every scan starts from a base without keys nor candidates
-        cursor.execute("TRUNCATE vigilance_matchkey, vigilance_duplicatecandidate, vigilance_matchingparameters "
-                       "CASCADE")
+    if args.load_only:
+        return
     connection.close()
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", args.database, "-qc", "VACUUM ANALYZE"],
-                   check=True)
     manage = [sys.executable, str(ROOT / "manage.py")]
-    if not args.skip_scan:
-        seconds, gib = timed([*manage, "find_duplicates", "-v0"], env)
-        print(f"full scan (keys from scratch): {seconds:.0f} s, peak {gib:.2f} GiB", flush=True)
-    else:
-        from vigilance.records import index_missing
+    results = "vigilance_duplicatecandidate, vigilance_matchingparameters, vigilance_scanrun"
+    if not args.skip_scratch:  # a bulk-loaded base: the scan first computes every identity's keys
+        truncate(f"vigilance_matchkey, {results}", args.database)
+        print(f"[{load_average()}]", flush=True)
+        seconds, gib, _ = timed([*manage, "find_duplicates", "-v0"], env)
+        print(f"full scan from scratch (keys built by the scan): {seconds:.0f} s, peak {gib:.2f} GiB "
+              f"[{load_average()}]", flush=True)
+    if not args.skip_scan:  # keys kept (as written by imports and every identity write): the scan alone
+        truncate(results, args.database)
+        seconds, gib, _ = timed([*manage, "find_duplicates", "-v0"], env)
+        print(f"full scan, keyed base: {seconds:.0f} s, peak {gib:.2f} GiB [{load_average()}]", flush=True)
+    from vigilance.records import index_missing
 
-        index_missing()
+    index_missing(processes=os.cpu_count() or 1)
+    from vigilance.models import DuplicateCandidate, ScanRun
+
+    run = ScanRun.objects.first()
+    if run:
+        print(f"last scan: {run.pairs_scored:,} pairs scored, {DuplicateCandidate.objects.count():,} candidates",
+              flush=True)
+    print(explain_key_lookup(), flush=True)
     p50, p95, found = realtime(args.queries)
     print(f"real time, one new identity against {args.identities:,}: p50 {p50:.1f} ms, p95 {p95:.1f} ms "
-          f"({found}/{args.queries} with candidates)", flush=True)
+          f"({found}/{args.queries} with candidates) [{load_average()}]", flush=True)
     connection.close()
     if args.splink_rows:
-        seconds, gib = timed([*manage, "shell", "-c", SPLINK.format(bench=str(ROOT / "bench"),
-                                                                    limit=args.splink_rows)], env)
-        print(f"splink on {min(args.splink_rows, args.identities):,} rows: {seconds:.0f} s, peak {gib:.2f} GiB",
-              flush=True)
+        rows = min(args.splink_rows, args.identities)
+        seconds, gib, finished = timed([*manage, "shell", "-c", SPLINK.format(bench=str(ROOT / "bench"),
+                                                                              limit=args.splink_rows)],
+                                       env, args.splink_timeout)
+        print(f"splink on {rows:,} rows: {seconds:.0f} s, peak {gib:.2f} GiB"
+              + ("" if finished else " (stopped: timeout)") + f" [{load_average()}]", flush=True)
 
 
 if __name__ == "__main__":

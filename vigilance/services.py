@@ -11,6 +11,7 @@ import logging
 import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -31,12 +32,12 @@ from vigilance.matching import (
     block_pairs,
     blocking_keys,
     estimate,
-    for_estimation,
     observe,
     prepare,
     random_vectors,
     score_pair,
 )
+from vigilance.matching.blocking import TRAIT_KEYS
 from vigilance.matching.model import Observation
 from vigilance.models import (
     CandidateState,
@@ -46,7 +47,7 @@ from vigilance.models import (
     MatchKey,
     ScanRun,
 )
-from vigilance.records import identity_index, index_missing, parameters, prepared_by_id, record_of
+from vigilance.records import identity_index, index_missing, parameters, prepared_by_id, record_of, worker_pool
 
 logger = logging.getLogger(__name__)
 _ESTIMATION_PAIRS = 300_000
@@ -118,16 +119,16 @@ def record_candidates(pairs: Iterable[ScoredPair]) -> int:
 # --- Full scan -----------------------------------------------------------------------------------------------
 
 
-def scan_start(*, acting_user=None, cache: dict[int, Prepared] | None = None) -> ScanRun:
+def scan_start(*, acting_user=None, processes: int = 1) -> ScanRun:
     """Index identities that lack keys, note the oversized keys, estimate m/u unless overridden."""
-    index_missing()
+    index_missing(processes=processes)
     oversized = list(MatchKey.objects.values("key").annotate(n=Count("id")).filter(n__gt=MAX_BLOCK)
                      .values_list("key", flat=True))
     run = ScanRun.objects.create(blocks_total=BUCKETS, started_by=acting_user)
     _oversized_cache[run.pk] = set(oversized)
     row, _ = MatchingParameters.objects.get_or_create(pk=1)
     if not row.overridden:
-        params, pairs = _estimate(set(oversized), cache)
+        params, pairs = _estimate(set(oversized), processes)
         row.data, row.pairs_used, row.estimated_at = params.as_dict(), pairs, timezone.now()
         row.save()
     logger.info("duplicate scan %s started: %d oversized keys", run.pk, len(oversized))
@@ -160,17 +161,28 @@ def _blocks(bucket: int, skip: set[str]) -> dict[str, list[int]]:
     return {k: v for k, v in blocks.items() if 2 <= len(v) <= MAX_BLOCK and k not in skip}
 
 
-def _block_pairs(bucket: int, skip: set[str], cache: dict[int, Prepared] | None = None
+# Prepared identities with their keys, kept between buckets: an identity is in the blocks of several.
+_Cache = dict[int, tuple[Prepared, frozenset[str]]]
+
+
+def _block_pairs(bucket: int, skip: set[str], cache: _Cache | None = None, kinds: frozenset[str] | None = None
                  ) -> tuple[list[tuple[int, int]], dict[int, Prepared]]:
-    """Pairs owned by a bucket and their prepared records (taken from `cache` when given, which it fills)."""
+    """Pairs owned by a bucket and their prepared records (taken from `cache` when given, which it fills).
+
+    With `kinds`, only keys of those kinds count, for blocks and for which key owns a pair.
+    """
     blocks = _blocks(bucket, skip)
+    if kinds is not None:
+        blocks = {key: ids for key, ids in blocks.items() if key[0] in kinds}
     members = {i for ids in blocks.values() for i in ids}
-    prepared = cache if cache is not None else {}
-    prepared.update(prepared_by_id(members - prepared.keys()))
-    keys_of = {i: frozenset(blocking_keys(prepared[i])) for i in members if i in prepared}
+    cache = cache if cache is not None else {}
+    cache.update((i, (p, frozenset(blocking_keys(p)))) for i, p in prepared_by_id(members - cache.keys()).items())
+    keys_of = {i: cache[i][1] for i in members if i in cache}
+    if kinds is not None:
+        keys_of = {i: frozenset(k for k in keys if k[0] in kinds) for i, keys in keys_of.items()}
     pairs = [pair for key, ids in blocks.items()
              for pair in block_pairs(key, [i for i in ids if i in keys_of], keys_of, skip)]
-    return pairs, prepared
+    return pairs, {i: cache[i][0] for i in keys_of}
 
 
 def _random_sample(size: int, seed: int = 1) -> list[Prepared]:
@@ -182,18 +194,18 @@ def _random_sample(size: int, seed: int = 1) -> list[Prepared]:
     return list(prepared_by_id(random.Random(seed).sample(ids, min(size, len(ids)))).values())
 
 
-def _estimate(skip: set[str], cache: dict[int, Prepared] | None = None) -> tuple[Parameters, int]:
+def _estimate(skip: set[str], processes: int = 1) -> tuple[Parameters, int]:
     """EM on blocked pairs sharing a trait key (m, lambda), u from random pairs, from enough buckets."""
     observations: Counter[Observation] = Counter()
     scanned = 0
-    for bucket in range(BUCKETS):
-        pairs, prepared = _block_pairs(bucket, skip, cache)
-        keys_of = {i: frozenset(blocking_keys(prepared[i])) for pair in pairs for i in pair}
-        observations.update(observe(prepared[a], prepared[b]) for a, b in pairs
-                            if for_estimation(keys_of[a], keys_of[b]))
-        scanned = bucket + 1
-        if observations.total() >= _ESTIMATION_PAIRS:
-            break
+    pool = worker_pool(processes)
+    tasks = [(bucket, skip) for bucket in range(BUCKETS)]
+    with pool or nullcontext():
+        for found in (pool.imap(_observe_bucket, tasks) if pool else map(_observe_bucket, tasks)):
+            observations.update(found)
+            scanned += 1
+            if observations.total() >= _ESTIMATION_PAIRS:
+                break  # leaving the pool stops its unfinished buckets
     if observations.total() < _MIN_ESTIMATION_PAIRS:
         return Parameters(), observations.total()
     count = PatientIdentity.objects.active().count()
@@ -203,8 +215,18 @@ def _estimate(skip: set[str], cache: dict[int, Prepared] | None = None) -> tuple
     return estimate(observations, u_pairs, total_pairs), observations.total()
 
 
+def _observe_bucket(task: tuple[int, set[str]]) -> Counter[Observation]:
+    """Comparison observations of a bucket's pairs sharing a trait key, each pair owned by its least trait key.
+
+    Only the trait-key blocks are read: they are small, so estimation costs little even on a large base.
+    """
+    bucket, skip = task
+    pairs, prepared = _block_pairs(bucket, skip, kinds=TRAIT_KEYS)
+    return Counter(observe(prepared[a], prepared[b]) for a, b in pairs)
+
+
 def scan_block(*, run_id: int, bucket: int, params: Parameters | None = None,
-               cache: dict[int, Prepared] | None = None) -> list[ScoredPair]:
+               cache: _Cache | None = None) -> list[ScoredPair]:
     """Score one bucket of keys and record its candidates; the last block closes the run."""
     params = params or parameters()
     pairs, prepared = _block_pairs(bucket, _oversized(run_id), cache)
@@ -221,21 +243,47 @@ def scan_block(*, run_id: int, bucket: int, params: Parameters | None = None,
     return found
 
 
-def duplicate_scan(*, acting_user=None, progress: Callable[[int], None] | None = None) -> ScanRun:
-    """The whole scan in this process, block after block (the command; Celery splits it in tasks)."""
-    cache: dict[int, Prepared] = {}  # an identity is in the blocks of several buckets: prepare it once
-    run = scan_start(acting_user=acting_user, cache=cache)
-    params = parameters()
-    for bucket in range(BUCKETS):
-        if len(cache) > _CACHE_MAX:
-            cache.clear()
-        scan_block(run_id=run.pk, bucket=bucket, params=params, cache=cache)
-        if progress:
-            progress(bucket + 1)
+def duplicate_scan(*, acting_user=None, progress: Callable[[int], None] | None = None,
+                   processes: int = 1) -> ScanRun:
+    """The whole scan from this process (the command; Celery splits it in tasks).
+
+    With `processes` > 1 on PostgreSQL, buckets are scored in that many forked processes: scoring
+    pairs is pure Python, bound to one core per process.
+    """
+    run = scan_start(acting_user=acting_user, processes=processes)
+    _worker_state.update(params=parameters(), cache={})
+    pool = worker_pool(processes)
+    if pool is None:
+        for bucket in range(BUCKETS):
+            _scan_block_in_worker((run.pk, bucket))
+            if progress:
+                progress(bucket + 1)
+    else:
+        with pool:
+            for done, _ in enumerate(pool.imap_unordered(_scan_block_in_worker, [(run.pk, b) for b in range(BUCKETS)]),
+                                     start=1):
+                if progress:
+                    progress(done)
+            pool.close()
+            pool.join()
+    _worker_state.clear()
     run.refresh_from_db()
     logger.info("duplicate scan %s done: %d pairs scored, %d candidates", run.pk, run.pairs_scored,
                 run.candidates_found)
     return run
+
+
+# What a scan's blocks share in one process (inherited by forked children): the parameters, whose
+# scores are memoised per comparison vector, and the prepared identities.
+_worker_state: dict = {}
+
+
+def _scan_block_in_worker(task: tuple[int, int]) -> int:
+    run_id, bucket = task
+    cache = _worker_state["cache"]
+    if len(cache) > _CACHE_MAX:
+        cache.clear()
+    return len(scan_block(run_id=run_id, bucket=bucket, params=_worker_state["params"], cache=cache))
 
 
 # --- Decisions -----------------------------------------------------------------------------------------------

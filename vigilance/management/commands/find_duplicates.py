@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
@@ -19,10 +20,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--output", help="CSV des paires candidates (source_id_a, source_id_b, score, reasons)")
+        parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                            help="Processus de calcul (PostgreSQL ; par défaut un par cœur)")
 
-    def handle(self, *args, output=None, **options):
+    def handle(self, *args, output=None, processes=1, **options):
         with tqdm(total=BUCKETS, desc="blocs", disable=options["verbosity"] < 1, file=self.stderr) as bar:
-            run = duplicate_scan(progress=lambda done: bar.update(done - bar.n))
+            run = duplicate_scan(progress=lambda done: bar.update(done - bar.n), processes=processes)
         self.stdout.write(f"{run.pairs_scored} paires comparées, {run.candidates_found} doublons potentiels.")
         if output:
             count = self._write(output)

@@ -148,3 +148,8 @@ def test_parameters_roundtrip_and_override():
     params = Parameters.from_dict(P.as_dict())
     assert params.weight("birth_name", "exact") == P.weight("birth_name", "exact")
     assert Parameters.from_dict({}).prior == P.prior
+
+
+def test_a_birth_name_typed_as_first_name_is_crossed():
+    a, b = rec(50, "REDMOND", "MELIASA", "1950-11-14"), rec(51, "MELISSA", "REDNOND", "1950-11-14")
+    assert "birth_name:crossed" in score_pair(a, b, P).codes

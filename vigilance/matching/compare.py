@@ -83,6 +83,7 @@ class NameLevel(StrEnum):
     PARTIAL = "partial"  # one part of a compound name
     FAR = "far"
     DIFFERENT = "different"
+    CROSSED = "crossed"  # different, but one's birth name is the other's first name (swapped, then retyped)
     MISSING = "missing"
 
 
@@ -213,6 +214,10 @@ def _swapped(r: Record) -> Prepared:
                              "first_name": r.birth_name, "first_names": r.birth_name, "used_name": ""}))
 
 
+def crossed(a: Prepared, b: Prepared) -> bool:
+    return any(x == y or JaroWinkler.similarity(x, y) >= 0.88 for x, y in ((a.name, b.first), (a.first, b.name)))
+
+
 _NAME_RANK = {level: i for i, level in enumerate(NameLevel)}
 _FIRST_RANK = {level: i for i, level in enumerate(FirstLevel)}
 
@@ -226,6 +231,8 @@ def compare(a: Prepared, b: Prepared) -> tuple[Vector, bool]:
         s_name, s_first = compare_names(a, bs), compare_first_names(a, bs)
         if _NAME_RANK[s_name] + _FIRST_RANK[s_first] < _NAME_RANK[name] + _FIRST_RANK[first] - 2:
             name, first, names_swapped = s_name, s_first, True
+    if name == NameLevel.DIFFERENT and a.first and b.first and a.name and b.name and crossed(a, b):
+        name = NameLevel.CROSSED
     ra, rb = a.record, b.record
     vector = (
         name.value, first.value, compare_dates(ra.birth_date, rb.birth_date).value, _sex(ra.sex, rb.sex).value,

@@ -46,7 +46,7 @@ _DISAGREE = (("first_name", "different"), ("birth_date", "different"), ("identif
 # Starting values (and the parameters used before any estimation): typical of admission-desk data.
 _PRIOR_M = {
     "birth_name": {"exact": .86, "used": .03, "phonetic": .04, "close": .03, "partial": .02, "far": .01,
-                   "different": .01},
+                   "different": .01, "crossed": .005},
     "first_name": {"exact": .88, "other": .03, "phonetic": .03, "close": .03, "far": .015, "different": .015},
     "birth_date": {"exact": .9, "compatible": .01, "swapped": .02, "typo": .05, "default": .01, "different": .01},
     "sex": {"same": .97, "different": .03},
@@ -57,7 +57,7 @@ _PRIOR_M = {
 }
 _PRIOR_U = {
     "birth_name": {"exact": .05, "used": .002, "phonetic": .01, "close": .01, "partial": .01, "far": .03,
-                   "different": .888},
+                   "different": .888, "crossed": .002},
     "first_name": {"exact": .02, "other": .005, "phonetic": .005, "close": .01, "far": .03, "different": .93},
     "birth_date": {"exact": .01, "compatible": .002, "swapped": .001, "typo": .01, "default": .002,
                    "different": .975},

@@ -204,11 +204,12 @@ def _flow_rows(user, filters: DashboardFilters) -> list[dict]:
     """
     if not _allowed(user):
         return []
+    # The time of the count is read in the same statement as its rows, so that a count finishing
+    # between two queries cannot count an identity twice; asked apart when the period has no row.
+    latest = DailyActivity.objects.order_by("-day").values("computed_at")[:1]
     stored = list(DailyActivity.objects.filter(filters.scope(), day__gte=filters.start, day__lte=filters.end)
-                  .values(**_GROUP).annotate(**{name: Sum(name) for name in FLOWS}, counted_at=Max("computed_at"))
+                  .values(**_GROUP).annotate(**{name: Sum(name) for name in FLOWS}, counted_at=Max(Subquery(latest)))
                   .order_by())
-    # One refresh writes every row with its time: read with the rows, a refresh in between cannot
-    # count an identity twice. Asked apart only when the period has no stored row.
     counted_at = max((row.pop("counted_at") for row in stored), default=None) or DailyActivity.counted_at()
     live = _identities(user, filters).filter(filters.in_period("created_at") | filters.in_period("updated_at"))
     if counted_at:

@@ -49,24 +49,48 @@ def daily_indicators_compute(*, day: dt.date | None = None) -> int:
 
 
 def daily_activity_compute() -> int:
-    """Recount the identities created and last modified per day and group (DailyActivity); returns the rows.
+    """Recount the identities created and last modified per day and group (DailyActivity).
 
-    Two grouped scans of the base, one per date; identities created after `now` are left to the
-    dashboard's live count, so that none counts twice.
+    Only the rows that changed are written (a few between two runs; rewriting all 87,000 rows of
+    a million identities took 15 s). Returns the number of rows written.
     """
     now = timezone.now()
-    groups: dict[tuple, dict] = {}
+    counted = _activity_counts(now)
+    stored = {_day_group(row): row for row in
+              DailyActivity.objects.values("pk", "day", "facility_id", "admission_service", *FLOWS)}
+    changed = [DailyActivity(pk=stored[key]["pk"] if key in stored else None, day=key[0], facility_id=key[1],
+                             admission_service=key[2], computed_at=now, **values)
+               for key, values in counted.items() if key not in stored or _flows(stored[key]) != values]
+    with transaction.atomic():
+        DailyActivity.objects.filter(pk__in=[row["pk"] for key, row in stored.items() if key not in counted]).delete()
+        DailyActivity.objects.bulk_create([row for row in changed if row.pk is None], batch_size=_BATCH)
+        DailyActivity.objects.bulk_update([row for row in changed if row.pk], [*FLOWS, "computed_at"],
+                                          batch_size=_BATCH)
+        # The latest day's rows carry the time of this count: the dashboard adds live what came after.
+        DailyActivity.objects.filter(day=max((key[0] for key in counted), default=None)).update(computed_at=now)
+    return len(changed)
+
+
+def _activity_counts(now: dt.datetime) -> dict[tuple, dict]:
+    """The flows per (day, facility, service), from two grouped scans (one per date).
+
+    Identities created from `now` on are left out: the dashboard counts them live.
+    """
+    counted: dict[tuple, dict] = {}
     for field in ("created_at", "updated_at"):
         counts = {name: Count("pk", filter=rule) for name, (on, rule) in FLOWS.items() if on == field}
-        rows = (PatientIdentity.objects.filter(created_at__lt=now).annotate(day=TruncDate(field))
-                .values("day", "facility_id", "admission_service").annotate(**counts).order_by())
-        for row in rows:
-            groups.setdefault((row["day"], row["facility_id"], row["admission_service"]), {}).update(row)
-    with transaction.atomic():
-        DailyActivity.objects.all().delete()
-        DailyActivity.objects.bulk_create([DailyActivity(**row, computed_at=now) for row in groups.values()],
-                                          batch_size=_BATCH)
-    return len(groups)
+        for row in (PatientIdentity.objects.filter(created_at__lt=now).annotate(day=TruncDate(field))
+                    .values("day", "facility_id", "admission_service").annotate(**counts).order_by()):
+            counted.setdefault(_day_group(row), dict.fromkeys(FLOWS, 0)).update(_flows(row))
+    return counted
+
+
+def _day_group(row: dict) -> tuple:
+    return row["day"], row["facility_id"], row["admission_service"]
+
+
+def _flows(row: dict) -> dict:
+    return {name: row[name] for name in FLOWS if name in row}
 
 
 def dashboard_counts_refresh(*, insi_since: dt.date | None = None) -> int:

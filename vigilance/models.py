@@ -277,10 +277,10 @@ class DailyCounts(models.Model):
 class DailyActivity(DailyCounts):
     """Identities of one facility and admission service created, and last modified, on one day.
 
-    Recounted whole from the live base by `vigilance.indicators.daily_activity_compute` (command or
-    Celery task, every 10 minutes), all rows with the same `computed_at`: the dashboard sums the
-    days of a period and adds, counted live, the identities created since. An identity modified
-    since the count still counts on its former day, for 10 minutes at most.
+    Recounted from the live base by `vigilance.indicators.daily_activity_compute` (command or Celery
+    task, every 10 minutes), which leaves the time of the count on the latest day's rows: the
+    dashboard sums the days of a period and adds, counted live, the identities created since. An
+    identity modified since the count still counts on its former day, for 10 minutes at most.
     """
 
     facility = models.ForeignKey("identities.Facility", on_delete=models.CASCADE, related_name="+",

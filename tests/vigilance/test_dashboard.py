@@ -13,6 +13,7 @@ from django.utils import timezone
 from identities.models import Facility, IdentityStatus, InsiCall, PatientIdentity
 from vigilance import dashboard as d
 from vigilance.indicators import (
+    daily_activity_compute,
     daily_indicators_backfill,
     daily_indicators_compute,
     daily_insi_compute,
@@ -124,6 +125,14 @@ def test_stored_flows_equal_direct_counts(civ, base, days):
             direct = {name: identities.filter(d._flow_q(name, filters)).count() for name in d.FLOWS}
             assert {name: getattr(group, name) for name in d.FLOWS} == direct, (days, group.key)
     assert figures.total.created == PatientIdentity.objects.filter(d._flow_q("created", filters)).count()
+
+
+def test_activity_count_writes_only_what_changed(base):
+    assert daily_activity_compute() == 0
+    make(base["ch"], "QUAL", "MATERNITE")
+    assert daily_activity_compute() == 1  # today's row of the group
+    counted_at = DailyActivity.counted_at()
+    assert DailyActivity.objects.filter(day=timezone.localdate()).exclude(computed_at=counted_at).count() == 0
 
 
 def test_flows_of_an_identity_modified_since_the_count_wait_for_the_next(civ, base, filters):

@@ -18,13 +18,15 @@ by the scan (a common name in a big town), the others still cover those pairs.
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 
 from .compare import Prepared
 
 MAX_BLOCK = 400
 # Keys on identity traits. EM learns m only from pairs sharing one of them: pairs found
 # through an address alone are mostly households, which EM would otherwise take for "same person".
-TRAIT_KEYS = frozenset("EPDBS")
+# C (names, any date) is the one kind of key that lets EM see dates of true pairs disagree.
+TRAIT_KEYS = frozenset("EPDBCS")
 BUCKETS = 64
 
 
@@ -66,6 +68,28 @@ def blocking_keys(p: Prepared) -> list[str]:
         keys += [f"H{n}|{home}" for n in (*names, p.first_phon) if n]
     keys += [f"S{m}" for m in p.nirs]  # not a parent's NIR: it would block a whole family together
     return [k[:64] for k in dict.fromkeys(keys)]
+
+
+# The traits each kind of trait key holds equal (or nearly) in its blocks: EM learns a trait's m only
+# from pairs that shared a key without it, since blocked pairs agree on their key's traits by construction.
+KEY_TRAITS = {
+    "E": frozenset({"birth_date", "birth_name", "first_name"}),
+    "P": frozenset({"birth_name", "first_name", "birth_date"}),
+    "D": frozenset({"birth_name", "first_name", "birth_date"}),
+    "B": frozenset({"birth_date", "home"}),
+    "C": frozenset({"birth_name", "first_name"}),
+    "S": frozenset({"identifier", "sex", "birth_date", "birth_place"}),  # the NIR holds sex, birth month and place
+}
+
+
+def shared_kinds(a: Prepared, b: Prepared) -> str:
+    """The kinds of trait keys a pair shares, as a string of their letters."""
+    return "".join(sorted({k[0] for k in set(_keys(a)).intersection(_keys(b)) if k[0] in TRAIT_KEYS}))
+
+
+@lru_cache(maxsize=1 << 14)  # estimation meets each identity in several pairs
+def _keys(p: Prepared) -> tuple[str, ...]:
+    return tuple(blocking_keys(p))
 
 
 def for_estimation(keys_a: frozenset[str], keys_b: frozenset[str]) -> bool:

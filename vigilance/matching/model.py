@@ -4,7 +4,10 @@ m = P(level | same person), u = P(level | different persons). A pair's match
 weight is log2(lambda / (1 - lambda)) plus the sum of log2(m / u) over its
 known traits; its probability follows. EM runs on the distinct comparison
 vectors of the blocked pairs with their counts, so it costs little even for
-millions of pairs. Parameters can be given (overridden) instead of estimated.
+millions of pairs. Blocked pairs agree on their key's traits by construction
+(a family shares its name), so each trait's m is learned from the pairs that
+shared a key without that trait. Parameters can be given (overridden) instead
+of estimated.
 
 Two domain rules are added on top, because a sum of independent traits cannot
 see them: twins (same parents' name and birth date, different first name)
@@ -24,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .blocking import KEY_TRAITS, shared_kinds
 from .compare import FIELDS, LEVELS, Prepared, Vector, compare
 from .dates import year_gap
 
@@ -38,11 +42,6 @@ _NAME_MATCH = frozenset({"exact", "used", "phonetic", "close"})
 _FIRST_MATCH = frozenset({"exact", "other", "phonetic", "close"})
 _FIRST_OTHER = frozenset({"different", "far"})
 _DATE_CLOSE = frozenset({"exact", "compatible", "swapped", "typo", "default"})
-# Disagreements that are rare between two records of one person: EM on a base full of families
-# learns them too mild (siblings and parents look like matches to it), so m stays at most the prior.
-_DISAGREE = (("first_name", "different"), ("birth_date", "different"), ("identifier", "different"),
-             ("birth_place", "different"), ("sex", "different"))
-
 # Starting values (and the parameters used before any estimation): typical of admission-desk data.
 _PRIOR_M = {
     "birth_name": {"exact": .86, "used": .03, "phonetic": .04, "close": .03, "partial": .02, "far": .01,
@@ -200,13 +199,14 @@ def random_vectors(records: Sequence[Prepared], pairs: int, seed: int = 1) -> Co
     return out
 
 
-Observation = tuple[Vector, float]  # a comparison vector and the weight of the domain rules on that pair
+# A comparison vector, the weight of the domain rules on that pair, the kinds of trait keys it shares.
+Observation = tuple[Vector, float, str]
 
 
 def observe(a: Prepared, b: Prepared) -> Observation:
-    """What EM sees of a blocked pair: its vector and its domain-rule weight (twins stay non-matches)."""
+    """What EM sees of a blocked pair: its vector, its domain-rule weight (twins stay non-matches), its keys."""
     vector, _ = compare(a, b)
-    return vector, sum(r.weight for r in domain_rules(vector, a, b))
+    return vector, sum(r.weight for r in domain_rules(vector, a, b)), shared_kinds(a, b)
 
 
 def estimate(vectors: Counter[Observation], random_pairs: Counter[Vector] | None = None, total_pairs: int = 0,
@@ -218,6 +218,8 @@ def estimate(vectors: Counter[Observation], random_pairs: Counter[Vector] | None
     The returned lambda is the share of true pairs among all `total_pairs`
     possible pairs, so that a blocked pair is not presumed a match for having
     been blocked (blocking keeps many more true pairs than random sampling).
+    A first EM on all pairs starts one EM per kind of trait key; each trait's
+    m is then the average over the kinds of keys that do not hold it.
     """
     params = start or Parameters()
     fixed_u = u_from_random(random_pairs, params) if random_pairs else None
@@ -226,12 +228,47 @@ def estimate(vectors: Counter[Observation], random_pairs: Counter[Vector] | None
     patterns = list(vectors.items())
     if not patterns:
         return params
+    merged: Counter[tuple[Vector, float]] = Counter()
+    sessions: dict[str, Counter[tuple[Vector, float]]] = {kind: Counter() for kind in KEY_TRAITS}
+    for (vector, rules, kinds), count in patterns:
+        merged[vector, rules] += count
+        for kind in kinds:
+            held = KEY_TRAITS[kind]
+            sessions[kind][tuple(MISSING if f in held else lv for f, lv in zip(FIELDS, vector, strict=True)),
+                           rules] += count
+    params = _em(merged, params, fixed_u, iterations)
+    # Blocked pairs agree on their key's traits whatever they are (a family shares its name): each trait's
+    # m is learned again from the pairs that shared a key without it, as in Splink's training sessions,
+    # weighted by their number of matches.
+    sums: dict[str, dict[str, float]] = {f: defaultdict(float) for f in FIELDS}
+    mass: dict[str, float] = defaultdict(float)
+    for kind, session in sessions.items():
+        if not session:
+            continue
+        fitted = _em(session, params, fixed_u, iterations)
+        for i, name in enumerate(FIELDS):
+            if name not in KEY_TRAITS[kind]:
+                matches = fitted.prior * sum(c for (v, _), c in session.items() if v[i] not in NEUTRAL)
+                mass[name] += matches
+                for level, value in fitted.m[name].items():
+                    sums[name][level] += matches * value
+    m = {name: {lv: x / mass[name] for lv, x in sums[name].items()} if mass[name] else dict(params.m[name])
+         for name in FIELDS}
+    # lambda again with these m: the share of matches among blocked pairs, then among all pairs.
+    params = _em(merged, Parameters(m=m, u=params.u, prior=params.prior), fixed_u, iterations, fit_m=False)
+    prior = params.prior * merged.total() / total_pairs if total_pairs > merged.total() else params.prior
+    return Parameters(m=m, u=params.u, prior=prior)
+
+
+def _em(patterns: Counter[tuple[Vector, float]], params: Parameters, fixed_u: dict[str, dict[str, float]] | None,
+        iterations: int, fit_m: bool = True) -> Parameters:
+    """EM iterations on counted vectors: m (unless fixed), u (unless fixed) and the share of matches."""
     for _ in range(iterations):
         m_acc: dict[str, dict[str, float]] = {f: defaultdict(float) for f in FIELDS}
         u_acc: dict[str, dict[str, float]] = {f: defaultdict(float) for f in FIELDS}
         total_match = 0.0
         total = 0
-        for (vector, rules), count in patterns:
+        for (vector, rules), count in patterns.items():
             p = score_vector(vector, params, [Reason("rule", "", rules)] if rules else ()).probability
             total_match += p * count
             total += count
@@ -239,13 +276,9 @@ def estimate(vectors: Counter[Observation], random_pairs: Counter[Vector] | None
                 if level not in NEUTRAL:
                     m_acc[name][level] += p * count
                     u_acc[name][level] += (1 - p) * count
-        params = Parameters(m=_normalise(m_acc), u=fixed_u or _normalise(u_acc), prior=total_match / total)
-    m = {name: dict(levels) for name, levels in params.m.items()}
-    for name, level in _DISAGREE:
-        if level in m.get(name, {}):
-            m[name][level] = min(m[name][level], _PRIOR_M[name][level])
-    prior = params.prior * total / total_pairs if total_pairs > total else params.prior
-    return Parameters(m=m, u=params.u, prior=prior)
+        params = Parameters(m=_normalise(m_acc) if fit_m else params.m, u=fixed_u or _normalise(u_acc),
+                            prior=total_match / total if total else params.prior)
+    return params
 
 
 def _normalise(acc: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:

@@ -60,7 +60,8 @@ def daily_activity_compute() -> int:
               DailyActivity.objects.values("pk", "day", "facility_id", "admission_service", *FLOWS)}
     changed = [DailyActivity(pk=stored[key]["pk"] if key in stored else None, day=key[0], facility_id=key[1],
                              admission_service=key[2], computed_at=now, **values)
-               for key, values in counted.items() if key not in stored or _flows(stored[key]) != values]
+               for key, values in sorted(counted.items(), key=lambda item: item[0][0])  # a day's rows together
+               if key not in stored or _flows(stored[key]) != values]
     with transaction.atomic():
         DailyActivity.objects.filter(pk__in=[row["pk"] for key, row in stored.items() if key not in counted]).delete()
         DailyActivity.objects.bulk_create([row for row in changed if row.pk is None], batch_size=_BATCH)
@@ -110,7 +111,7 @@ def daily_insi_compute(*, since: dt.date | None = None) -> int:
     rows = (InsiCall.objects.filter(started_at__gte=start).annotate(day=TruncDate("started_at"))
             .values("day", facility_id=F("identity__facility_id"),
                     admission_service=F("identity__admission_service"))
-            .annotate(**INSI_AGGREGATES).order_by())
+            .annotate(**INSI_AGGREGATES).order_by("day"))  # a day's rows together: a period reads few pages
     objs = [DailyInsi(**row, computed_at=now) for row in rows]
     with transaction.atomic():
         DailyInsi.objects.filter(day__gte=since).delete()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.db import connection, connections, transaction
 from django.db.models import Exists, Max, Min, OuterRef
@@ -67,16 +68,51 @@ def index_missing(batch: int = 20000, processes: int = 1) -> int:
     are keyed in parallel.
     """
     bounds = PatientIdentity.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
-    pool = worker_pool(processes) if bounds["lo"] is not None else None
-    if pool is None:
-        return _index_range(0, None, batch)
-    step = (bounds["hi"] - bounds["lo"]) // processes + 1
-    ranges = [(bounds["lo"] + n * step - 1, bounds["lo"] + (n + 1) * step - 1, batch) for n in range(processes)]
-    with pool:
-        done = sum(pool.starmap(_index_range_child, ranges))
-        pool.close()
-        pool.join()
-    return done
+    with _key_indexes_built_after(_first_indexing(bounds)):
+        pool = worker_pool(processes) if bounds["lo"] is not None else None
+        if pool is None:
+            return _index_range(0, None, batch)
+        step = (bounds["hi"] - bounds["lo"]) // processes + 1
+        ranges = [(bounds["lo"] + n * step - 1, bounds["lo"] + (n + 1) * step - 1, batch) for n in range(processes)]
+        with pool:
+            done = sum(pool.starmap(_index_range_child, ranges))
+            pool.close()
+            pool.join()
+        return done
+
+
+_BULK = 100_000  # from this many identities without any key, the key indexes are built after the COPY
+
+
+def _first_indexing(bounds: dict) -> bool:
+    """A large bulk-loaded base that no scan has keyed yet (ids span is a cheap upper bound of its size)."""
+    return (connection.vendor == "postgresql" and not connection.in_atomic_block and bounds["lo"] is not None
+            and bounds["hi"] - bounds["lo"] >= _BULK and not MatchKey.objects.exists()
+            and PatientIdentity.objects.count() >= _BULK)
+
+
+@contextmanager
+def _key_indexes_built_after(drop: bool):
+    """Drop the two indexes on the key text while about ten keys per identity are copied, then build them.
+
+    Ten million inserts in random key order cost far more than one sorted build of each index.
+    Until they are back, a real-time look-up by key reads the whole table: only the first keying
+    of a bulk-loaded base does this.
+    """
+    if not drop:
+        yield
+        return
+    indexes = [i for i in MatchKey._meta.indexes if "key" in i.fields]
+    with connection.schema_editor() as editor:
+        for index in indexes:
+            editor.remove_index(MatchKey, index)
+    try:
+        yield
+    finally:
+        with connection.schema_editor() as editor:
+            editor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # sort in memory, not in temporary files
+            for index in indexes:
+                editor.add_index(MatchKey, index)
 
 
 def _index_range_child(after: int, until: int, batch: int) -> int:

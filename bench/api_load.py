@@ -99,7 +99,7 @@ def samples(rng: random.Random, size: int) -> tuple[list[str], list[str]]:
 
 def start_gunicorn(args, env: dict) -> subprocess.Popen:
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "insportal.wsgi", "--bind", f"{HOST}:{args.port}",
-               "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.threads),
+               "--workers", str(args.workers), "--worker-class", args.worker_class, "--threads", str(args.threads),
                "--log-level", "warning"]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     for _ in range(100):
@@ -141,6 +141,23 @@ def get(port: int, path: str, token: str, retry: bool = True) -> tuple[int, floa
     return response.status, time.perf_counter() - start
 
 
+def server_cpu(server: subprocess.Popen, database: str) -> tuple[float, float]:
+    """CPU seconds used so far by gunicorn (master and workers) and by the PostgreSQL backends of `database`."""
+    import psutil
+
+    def used(process: psutil.Process) -> float:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:  # ended meanwhile
+            return 0.0
+        return times.user + times.system
+
+    master = psutil.Process(server.pid)
+    backends = [p for p in psutil.process_iter(["cmdline"]) if f" {database} " in " ".join(p.info["cmdline"] or [])]
+    return (used(master) + sum(used(child) for child in master.children(recursive=True)),
+            sum(used(backend) for backend in backends))
+
+
 def warm_up(port: int, token: str, paths: list[str]) -> None:
     """Untimed requests first, so that every gunicorn thread has its database connection and caches."""
     for path in paths:
@@ -180,6 +197,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class (gthread, sync)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--database", default="insportal_bench_api")
     parser.add_argument("--reuse", action="store_true", help="keep an already loaded database")
@@ -201,9 +219,9 @@ def main() -> None:
     try:
         warm_up(args.port, token, reads[:100] + searches[:100])
         load = os.getloadavg()[0]
-        cpu = time.process_time()
+        cpu, before = time.process_time(), server_cpu(server, args.database)
         results = run_load(args, token, reads, searches)
-        cpu = time.process_time() - cpu
+        cpu, after = time.process_time() - cpu, server_cpu(server, args.database)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -213,6 +231,8 @@ def main() -> None:
           f"errors={dict(Counter(results['errors']))} "
           f"throughput={done / results['elapsed'][0]:.1f} req/s "
           f"generator_cpu={cpu * 1000 / max(1, done):.2f} ms/req")
+    print("server CPU per request: gunicorn {:.2f} ms, PostgreSQL {:.2f} ms".format(
+        *((a - b) * 1000 / max(1, done) for a, b in zip(after, before, strict=True))))
     for kind in ("read", "search"):
         values = results[kind]
         print(f"{kind:6} n={len(values)} p50={pct(values, 50):.1f} ms p95={pct(values, 95):.1f} ms "

@@ -1,16 +1,20 @@
 """Load test: mixed API traffic at a fixed rate against gunicorn on loopback; no error, no lost write.
 
     .venv/bin/python bench/load_mixed.py [--rate 100] [--duration 300] [--identities 20000] [--reuse]
+                                         [--workers 2] [--threads 8] [--broker redis://127.0.0.1:6379/11]
 
 Reuses bench/api_load.py to create and load a PostgreSQL database and to start gunicorn on
-127.0.0.1 with the production settings (DEBUG off). Traffic, open loop (latency counted from the
-scheduled send time): 35 % identity reads, 20 % traits searches, 10 % FHIR reads, 15 % creations,
-20 % updates (PATCH with the version read). Each identity being updated is held by one sender at a
-time, so any 409 or other non-2xx is an error. After the run the database is checked: every 201 is
-a row, and every updated identity's version and used name are those of its last accepted update.
-Bounded: rate x duration requests, then it stops by itself and stops gunicorn.
+127.0.0.1 with the production settings (DEBUG off), and starts one Celery worker on the Redis
+broker, as in production: duplicate detection after a creation or an update runs there, not in the
+request (`--broker ''` runs it in the request, as `make run` does). Traffic, open loop (latency
+counted from the scheduled send time, bench/openloop.py): 35 % identity reads, 20 % traits searches,
+10 % FHIR reads, 15 % creations (varied admissions drawn from the demo population), 20 % updates
+(PATCH with the version read). Each identity being updated is held by one sender at a time, so any
+409 or other non-2xx is an error. After the run the database is checked: every 201 is a row, and
+every updated identity's version and used name are those of its last accepted update; the worker
+is given up to 5 minutes to take the detection tasks left. Bounded: rate x duration requests, then
+it stops by itself and stops gunicorn and the worker.
 """
-
 from __future__ import annotations
 
 import argparse

@@ -6,6 +6,8 @@ rules live in `identities.rules.identity.clean_identity`, called by the views.
 
 from __future__ import annotations
 
+import copy
+
 from rest_framework import serializers
 
 from identities.models import (
@@ -27,7 +29,20 @@ TRAIT_FIELDS = ("birth_name", "first_names", "first_name", "birth_date", "sex", 
                 "used_first_name", "nir", "address", "postcode", "city")
 
 
-class IdentityReadSerializer(serializers.ModelSerializer):
+class ReadSerializer(serializers.ModelSerializer):
+    """ModelSerializer, with its fields worked out from the model once per class instead of once per response.
+
+    Each response still gets its own copies, as DRF binds fields to their serializer.
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        if "_model_fields" not in cls.__dict__:
+            cls._model_fields = super().get_fields()
+        return copy.deepcopy(cls._model_fields)
+
+
+class IdentityReadSerializer(ReadSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     facility = serializers.CharField(source="facility.code", read_only=True)
     sex = serializers.ChoiceField(choices=Sex.choices)
@@ -98,7 +113,7 @@ class AttributesInputSerializer(serializers.Serializer):
     reason = _trait(500)
 
 
-class ProofReadSerializer(serializers.ModelSerializer):
+class ProofReadSerializer(ReadSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     checked_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
@@ -115,7 +130,7 @@ class ProofInputSerializer(serializers.Serializer):
     comment = _trait(300)
 
 
-class EventReadSerializer(serializers.ModelSerializer):
+class EventReadSerializer(ReadSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
@@ -124,7 +139,7 @@ class EventReadSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InsiRequestReadSerializer(serializers.ModelSerializer):
+class InsiRequestReadSerializer(ReadSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     identity = serializers.UUIDField(source="identity.public_id", read_only=True)
 

@@ -62,7 +62,9 @@ class IdentityViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
     }
 
     def get_queryset(self):
-        return identity_queryset_for(user=self.request.user).select_related("merged_into")
+        # No join on `merged_into`: few identities are merged away, and the serializer reads the
+        # other identity only when there is one. Lists join it (filter_queryset).
+        return identity_queryset_for(user=self.request.user)
 
     def get_object(self):
         obj = get_scoped_object(self.get_queryset(), public_id=self.kwargs["public_id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vigilance.matching import Parameters, Record, blocking_keys, prepare, score_pair
+from vigilance.matching.blocking import street_key
 from vigilance.matching.dates import compare_dates
 from vigilance.matching.identifiers import nir_fits
 from vigilance.matching.names import compact, phonetic
@@ -153,3 +154,11 @@ def test_parameters_roundtrip_and_override():
 def test_a_birth_name_typed_as_first_name_is_crossed():
     a, b = rec(50, "REDMOND", "MELIASA", "1950-11-14"), rec(51, "MELISSA", "REDNOND", "1950-11-14")
     assert "birth_name:crossed" in score_pair(a, b, P).codes
+
+
+@pytest.mark.parametrize(("address", "key"), [
+    ("12 RUE DE LA GARE", "12GARE"), ("12 AVENUE JEAN JAURES", "12JEAN"), ("12 BALLUMBIR STREET HORNBY", "12BALL"),
+    ("RUE DE LA GARE", ""), ("12 RUE", ""),
+])
+def test_street_key_skips_street_words(address, key):
+    assert street_key(address) == key

@@ -9,6 +9,7 @@ duplicate with one wrong trait still shares at least one key:
   A  2 letters of phonetic name + first initial + postcode  (date errors and name typos, same town)
   B  birth date + postcode                        (both names wrong)
   H  a name or the first name + house number and street (date errors, same home)
+  W  house number + first word naming the street + postcode  (both names wrong, words added to the address)
   C  both phonetic names, sorted, any date         (date entirely wrong)
   S  matricule (INS or declared NIR)              (any trait error)
 Keys are stored and indexed; a key shared by too many identities is skipped
@@ -21,6 +22,7 @@ import zlib
 from functools import lru_cache
 
 from .compare import Prepared
+from .names import PARTICLES
 
 MAX_BLOCK = 400
 # Keys on identity traits. EM learns m only from pairs sharing one of them: pairs found
@@ -40,6 +42,20 @@ def address_key(address: str) -> str:
     if not words or not words[0].isdigit() or len(words) < 2:
         return ""
     return f"{words[0]}{max(words[1:], key=len)[:4]}"
+
+
+# Words that open a French street name without naming it ("12 RUE DE LA GARE" is on GARE).
+_STREET_WORDS = frozenset({"RUE", "AVENUE", "AV", "BOULEVARD", "BD", "PLACE", "CHEMIN", "ALLEE", "IMPASSE", "ROUTE",
+                           "QUAI", "COURS", "SQUARE", "PASSAGE", "RESIDENCE", "LIEU", "DIT", "HAMEAU", "CITE"})
+
+
+def street_key(address: str) -> str:
+    """House number and the start of the first word naming the street: survives words added after it."""
+    words = address.split()
+    if len(words) < 2 or not words[0].isdigit():
+        return ""
+    named = [w for w in words[1:] if len(w) >= 4 and w not in _STREET_WORDS and w not in PARTICLES]
+    return f"{words[0]}{named[0][:4]}" if named else ""
 
 
 def blocking_keys(p: Prepared) -> list[str]:
@@ -66,6 +82,9 @@ def blocking_keys(p: Prepared) -> list[str]:
     home = address_key(p.address)
     if home:
         keys += [f"H{n}|{home}" for n in (*names, p.first_phon) if n]
+    street = street_key(p.address)
+    if street and r.postcode:  # no name: finds a home whose names were both mistyped or replaced
+        keys.append(f"W{street}|{r.postcode}")
     keys += [f"S{m}" for m in p.nirs]  # not a parent's NIR: it would block a whole family together
     return [k[:64] for k in dict.fromkeys(keys)]
 

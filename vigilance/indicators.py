@@ -1,10 +1,11 @@
-"""Daily snapshots of the base (DailyIndicator) and INSi calls per day (DailyInsi), for the dashboard.
+"""The counts the dashboard reads: daily snapshots of the base and of the duplicate worklist
+(DailyIndicator), identities per day of creation and of last change (DailyActivity), INSi calls
+per day (DailyInsi).
 
-`daily_indicators_compute` counts the live base once and `daily_insi_compute` the calls of the
-days not yet complete (every 10 minutes, by the command or the Celery task): the dashboard then
-reads a few hundred rows instead of counting a million identities or a year of calls on each view.
-`daily_indicators_backfill` rebuilds past days from the row history once, when the snapshots
-start on a base that already has years of history.
+`dashboard_counts_refresh` runs the three counts every 10 minutes (command or Celery task): the
+dashboard then reads a few hundred rows instead of a million identities or a year of calls on
+each view. `daily_indicators_backfill` rebuilds past snapshots from the row history once, when
+the snapshots start on a base that already has years of history.
 """
 
 from __future__ import annotations

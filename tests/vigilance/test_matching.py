@@ -162,3 +162,25 @@ def test_a_birth_name_typed_as_first_name_is_crossed():
 ])
 def test_street_key_skips_street_words(address, key):
     assert street_key(address) == key
+
+
+def test_em_learns_a_trait_from_pairs_not_blocked_on_it():
+    """Every E/P pair agrees on the date by construction; C pairs (names, any date) show how often it differs."""
+    from collections import Counter
+
+    from vigilance.matching import estimate
+
+    def vector(name, first, date, home):
+        return (name, first, date, "missing", "missing", "missing", home)
+
+    observations = Counter({
+        (vector("exact", "exact", "exact", "same"), 0.0, "CEP"): 900,
+        (vector("exact", "exact", "different", "same"), 0.0, "C"): 100,  # true pairs with a wrong date
+        (vector("exact", "exact", "different", "different"), 0.0, "C"): 3000,  # homonyms
+        (vector("different", "different", "exact", "different"), 0.0, "E"): 3000,
+    })
+    random_pairs = Counter({vector("different", "different", "different", "different"): 9800,
+                            vector("exact", "different", "different", "different"): 100,
+                            vector("different", "exact", "different", "different"): 100})
+    m = estimate(observations, random_pairs, 10**7).m
+    assert 0.05 < m["birth_date"]["different"] < 0.2

@@ -184,3 +184,10 @@ def test_em_learns_a_trait_from_pairs_not_blocked_on_it():
                             vector("different", "exact", "different", "different"): 100})
     m = estimate(observations, random_pairs, 10**7).m
     assert 0.05 < m["birth_date"]["different"] < 0.2
+
+
+def test_homonyms_born_the_same_day_in_another_place_carry_the_homonyms_rule():
+    a = rec(60, "TESSIER", "DAVID", "1941-07-14", place="99352")
+    b = rec(61, "TESSIER", "DAVID", "1941-07-14", place="42218")
+    assert "rule:homonyms" in score_pair(a, b, P).codes
+    assert score_pair(a, b, P).probability < 0.5

@@ -9,9 +9,10 @@ millions of pairs. Blocked pairs agree on their key's traits by construction
 shared a key without that trait. Parameters can be given (overridden) instead
 of estimated.
 
-Two domain rules are added on top, because a sum of independent traits cannot
-see them: twins (same parents' name and birth date, different first name)
-and parent/child (same names, birth years a generation apart) are pulled down.
+Domain rules are added on top, because a sum of independent traits cannot
+see them: twins (same parents' name and birth date, different first name),
+parent/child (same names, birth years a generation apart) and homonyms born
+the same day (a strict trait, birth place or own NIR, differs) are pulled down.
 They apply to records that carry sex (every hospital identity does): a base
 without sex (FEBRL) is not a base of families, and there those pairs are left
 to the trait weights.
@@ -143,6 +144,10 @@ def domain_rules(vector: Vector, a: Prepared, b: Prepared) -> list[Reason]:
         reasons.append(Reason("rule", "twins", -_PENALTY))
     elif names and values["sex"] == "different" and values["first_name"] in _FIRST_OTHER:
         reasons.append(Reason("rule", "sibling", -_PENALTY))
+    elif names and values["first_name"] in _FIRST_MATCH and values["birth_date"] in _DATE_CLOSE \
+            and "different" in (values["birth_place"], values["identifier"]):
+        # Homonyms born the same day: a strict trait (birth place, own NIR) tells them apart.
+        reasons.append(Reason("rule", "homonyms", -_PENALTY))
     gap = year_gap(a.record.birth_date, b.record.birth_date)
     if names and values["first_name"] in _FIRST_MATCH and gap is not None and gap >= 12 \
             and values["birth_date"] not in ("typo",):

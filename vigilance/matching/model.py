@@ -259,13 +259,18 @@ def estimate(vectors: Counter[Observation], random_pairs: Counter[Vector] | None
                     sums[name][level] += matches * value
     m = {name: {lv: x / mass[name] for lv, x in sums[name].items()} if mass[name] else dict(params.m[name])
          for name in FIELDS}
+    u = params.u
+    if fixed_u and total_pairs > merged.total():
+        # Random pairs hold matches too (their share is lambda): taken out, u is that of non-matches.
+        share = params.prior * merged.total() / total_pairs
+        u = _normalise({f: {lv: max(x - share * m[f].get(lv, 0.0), 0.0) for lv, x in u[f].items()} for f in FIELDS})
     # lambda again with these m: the share of matches among blocked pairs, then among all pairs.
-    params = _em(merged, Parameters(m=m, u=params.u, prior=params.prior), fixed_u, iterations, fit_m=False)
+    params = _em(merged, Parameters(m=m, u=u, prior=params.prior), u if fixed_u else None, iterations, fit_m=False)
     prior = params.prior * merged.total() / total_pairs if total_pairs > merged.total() else params.prior
     return Parameters(m=m, u=params.u, prior=prior)
 
 
-def _em(patterns: Counter[tuple[Vector, float]], params: Parameters, fixed_u: dict[str, dict[str, float]] | None,
+def _em(patterns: Counter[tuple[Vector, float]], params: Parameters, fixed_u: Mapping[str, Mapping[str, float]] | None,
         iterations: int, fit_m: bool = True) -> Parameters:
     """EM iterations on counted vectors: m (unless fixed), u (unless fixed) and the share of matches."""
     for _ in range(iterations):

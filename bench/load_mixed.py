@@ -1,7 +1,7 @@
 """Load test: mixed API traffic at a fixed rate against gunicorn on loopback; no error, no lost write.
 
     .venv/bin/python bench/load_mixed.py [--rate 100] [--duration 300] [--identities 20000] [--reuse]
-                                         [--workers 2] [--threads 8] [--broker redis://127.0.0.1:6379/11]
+                                         [--workers 4] [--threads 4] [--broker redis://127.0.0.1:6379/11]
 
 Reuses bench/api_load.py to create and load a PostgreSQL database and to start gunicorn on
 127.0.0.1 with the production settings (DEBUG off), and starts one Celery worker on the Redis
@@ -39,7 +39,9 @@ from api_load import (
     pct,
     prepare_database,
     samples,
+    server_cpu,
     start_gunicorn,
+    tree_cpu,
     warm_up,
 )
 from openloop import Client, run_open_loop
@@ -167,8 +169,9 @@ def main() -> None:
     parser.add_argument("--identities", type=int, default=20_000)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--duration", type=float, default=300.0)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn process")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn process")
+    parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--database", default="insportal_bench_mixed")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/11",
@@ -195,12 +198,14 @@ def main() -> None:
     worker = start_worker(env) if args.broker else None
     server = start_gunicorn(args, env)
     try:
-        warm_up(args.port, token, reads[:100] + searches[:100])
+        fhir = ["/fhir/Patient/" + path.split("/")[-2] for path in reads[:50]]
+        warm_up(args.port, token, reads[:100] + searches[:100] + fhir)
         load = os.getloadavg()[0]
-        cpu = time.process_time()
+        cpu, before = time.process_time(), server_cpu(server, args.database)
         results = run(args, token, reads, searches, writable)
-        cpu = time.process_time() - cpu
+        cpu, after = time.process_time() - cpu, server_cpu(server, args.database)
         backlog, drained = drain(args.broker) if worker else (0, 0.0)
+        worker_cpu = tree_cpu(worker.pid) if worker else 0.0
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -212,6 +217,9 @@ def main() -> None:
     lost = lost_writes(results)
     print(f"gunicorn {args.workers}x{args.threads} threads, broker {args.broker or 'none (detection in request)'}, "
           f"load average before {load:.1f}, generator CPU {cpu * 1000 / max(1, done + errors):.2f} ms/request")
+    per_request = [(a - b) * 1000 / max(1, done + errors) for a, b in zip(after, before, strict=True)]
+    print("CPU per request: gunicorn {:.2f} ms, PostgreSQL {:.2f} ms (server backends), ".format(*per_request)
+          + f"Celery worker {worker_cpu * 1000 / max(1, done + errors):.2f} ms (whole life)")
     print(f"updated identities checked: {len(results['updates'])}, left out after a timeout: "
           f"{len(results['unknown'])}; detection tasks queued at the end: {backlog}, drained in {drained:.0f} s")
     print(f"{done + errors} requests in {results['elapsed']:.0f} s ({(done + errors) / results['elapsed']:.1f}/s), "

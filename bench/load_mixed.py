@@ -73,7 +73,7 @@ def creations(count: int, run_id: str) -> list[dict]:
 def run(args, token: str, reads: list[str], searches: list[str], writable: list[dict]) -> dict:
     client = Client(HOST, args.port, api_headers(token))
     results: dict = {"latency": {k: [] for k in set(MIX)}, "errors": Counter(), "created": [], "updates": {},
-                     "unknown": set()}
+                     "unknown": set(), "timeline": []}
     total = int(args.rate * args.duration)
     new_patients = creations(total // len(MIX) * MIX.count("create") + len(MIX), f"L{int(time.time())}")
     free: asyncio.Queue = asyncio.Queue()  # identities open to an update: one sender per identity at a time
@@ -121,6 +121,7 @@ def run(args, token: str, reads: list[str], searches: list[str], writable: list[
             status = await request(kind, i)
         except OSError:  # connection error, or no answer within openloop.TIMEOUT (TimeoutError)
             status = 0
+        results["timeline"].append((scheduled, time.perf_counter() - scheduled))
         if status in (200, 201):
             results["latency"][kind].append(time.perf_counter() - scheduled)
         else:
@@ -162,6 +163,15 @@ def lost_writes(results: dict) -> list[str]:
         if (row["version"], row["used_name"]) != (version, name):
             problems.append(f"{row['public_id']}: {row['version']} {row['used_name']!r}, expected {version} {name!r}")
     return problems
+
+
+def print_timeline(timeline: list[tuple[float, float]], window: float = 10.0) -> None:
+    """p95 per window of scheduled time: shows whether slow requests are spread or bunched in stalls."""
+    start = min((t for t, _ in timeline), default=0.0)
+    windows: dict[int, list[float]] = {}
+    for scheduled, latency in timeline:
+        windows.setdefault(int((scheduled - start) // window), []).append(latency)
+    print(f"p95 per {window:g} s: " + " ".join(f"{pct(v, 95):.0f}" for _, v in sorted(windows.items())) + " ms")
 
 
 def main() -> None:
@@ -228,6 +238,7 @@ def main() -> None:
     for kind, values in [*sorted(results["latency"].items()), ("all", everything)]:
         print(f"  {kind:6} n={len(values):6}  p50 {pct(values, 50):6.1f} ms  p95 {pct(values, 95):6.1f} ms  "
               f"p99 {pct(values, 99):6.1f} ms")
+    print_timeline(results["timeline"])
     raise SystemExit(1 if errors or lost else 0)
 
 

@@ -44,7 +44,9 @@ class Command(BaseCommand):
         with traits_signal_muted():  # the full scan below finds the duplicates at once
             count = self._population(size)
         self.stdout.write(f"{count} identités de démonstration créées.")
-        call_command("find_duplicates", verbosity=0)
+        # One process: a demo base is small, and seed_demo also runs inside threaded test servers,
+        # where forking a pool of workers can deadlock.
+        call_command("find_duplicates", verbosity=0, processes=1)
 
     def _user(self, username: str, role: str, password: str, extra: dict) -> None:
         user, _ = User.objects.update_or_create(username=username, defaults=extra)

@@ -60,3 +60,12 @@ def test_commands_that_sign_nothing_run_without_secret():
                   "execute_from_command_line(['manage.py', 'makemigrations', '--check', '--dry-run'])",
                   DJANGO_SETTINGS_MODULE="insportal.settings")
     assert result.returncode == 0, result.stderr[-500:]
+
+
+def test_server_start_loads_referential_and_views_before_the_first_request():
+    # Loaded lazily, they cost a fresh worker's first requests about a second of CPU (docs/benchmarks.md).
+    result = _run("import sys, insportal.wsgi; from identities.referential import _referential; "
+                  "print(_referential.cache_info().currsize, 'identities.api.views' in sys.modules)",
+                  DJANGO_SECRET_KEY="test-only")
+    assert result.returncode == 0, result.stderr[-500:]
+    assert result.stdout.split() == ["1", "True"]

@@ -15,7 +15,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min
+from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
 from identities.models import IdentityEvent, PatientIdentity
@@ -24,7 +24,9 @@ from identities.rules.nir import NirError, parse_nir
 from identities.services.identities import event_record
 from vigilance.matching import (
     BUCKETS,
+    LINK_MIN,
     MAX_BLOCK,
+    MAX_GROUP,
     WORKLIST_THRESHOLD,
     Parameters,
     Prepared,
@@ -32,6 +34,8 @@ from vigilance.matching import (
     block_pairs,
     blocking_keys,
     estimate,
+    linked_pairs,
+    linked_score,
     observe,
     prepare,
     random_vectors,
@@ -91,12 +95,17 @@ def score_against(p: Prepared, *, exclude: int | None = None, params: Parameters
 
 def candidates_for_identity(*, identity: PatientIdentity, record: bool = True,
                             params: Parameters | None = None) -> list[ScoredPair]:
-    """Real-time detection: pairs of this identity at or above the worklist threshold (recorded if asked)."""
+    """Real-time detection: pairs of this identity at or above the worklist threshold (recorded if asked).
+
+    Recorded, a strong pair also brings the pairs it links through other identities (`link_groups`).
+    """
     found = [ScoredPair(*sorted((identity.pk, o.record.id)), s)
              for o, s in score_against(prepare(record_of(identity)), exclude=identity.pk, params=params)
              if s.probability >= WORKLIST_THRESHOLD]
     if record:
         record_candidates(found)
+        if any(p.score.probability >= LINK_MIN for p in found):
+            found += link_groups([identity.pk], params=params)
     return found
 
 
@@ -114,6 +123,43 @@ def record_candidates(pairs: Iterable[ScoredPair]) -> int:
                                            unique_fields=["identity_a", "identity_b"],
                                            update_fields=["score", "weight", "reasons", "priority"])
     return len(rows)
+
+
+def _strong_links(around: Iterable[int] | None) -> dict[tuple[int, int], float]:
+    """Open pairs of active identities at or above LINK_MIN: all of them, or the groups of `around`."""
+    links = (DuplicateCandidate.objects.filter(state=CandidateState.OPEN, score__gte=LINK_MIN,
+                                               identity_a__is_active=True, identity_b__is_active=True)
+             .values_list("identity_a", "identity_b", "score"))
+    if around is None:
+        return {(a, b): p for a, b, p in links.iterator(chunk_size=20000)}
+    found: dict[tuple[int, int], float] = {}
+    members, frontier = set(around), set(around)
+    while frontier and len(members) <= MAX_GROUP:  # one query per step away from the seeds
+        step = links.filter(Q(identity_a__in=frontier) | Q(identity_b__in=frontier))
+        found.update(((a, b), p) for a, b, p in step)
+        frontier = {i for pair in found for i in pair} - members
+        members |= frontier
+    return found
+
+
+def link_groups(around: Iterable[int] | None = None, *, params: Parameters | None = None) -> list[ScoredPair]:
+    """Record the pairs linked through other identities by strong pairs (matching.clusters), never a decided one.
+
+    Without `around`, every group of the worklist (end of a full scan); with it, the groups of those identities.
+    """
+    linked = [(a, b, path) for a, b, path in linked_pairs(_strong_links(around))]
+    if not linked:
+        return []
+    known = set(DuplicateCandidate.objects.filter(identity_a__in={a for a, _, _ in linked})
+                .values_list("identity_a", "identity_b"))
+    linked = [(a, b, path) for a, b, path in linked if (a, b) not in known]
+    prepared = prepared_by_id({i for a, b, _ in linked for i in (a, b)})
+    params = params or parameters()
+    found = [ScoredPair(a, b, score) for a, b, path in linked if a in prepared and b in prepared
+             for score in [linked_score(score_pair(prepared[a], prepared[b], params), path, params)]
+             if score.probability >= WORKLIST_THRESHOLD]
+    record_candidates(found)
+    return found
 
 
 # --- Full scan -----------------------------------------------------------------------------------------------
@@ -238,9 +284,21 @@ def scan_block(*, run_id: int, bucket: int, params: Parameters | None = None,
     record_candidates(found)
     ScanRun.objects.filter(pk=run_id).update(blocks_done=F("blocks_done") + 1, pairs_scored=F("pairs_scored")
                                              + len(pairs), candidates_found=F("candidates_found") + len(found))
-    ScanRun.objects.filter(pk=run_id, blocks_done__gte=F("blocks_total"), state=ScanRun.State.RUNNING).update(
-        state=ScanRun.State.DONE, finished_at=timezone.now())
+    if ScanRun.objects.filter(pk=run_id, blocks_done__gte=F("blocks_total"), state=ScanRun.State.RUNNING).exists():
+        found += _scan_finish(run_id, params)
     return found
+
+
+def _scan_finish(run_id: int, params: Parameters) -> list[ScoredPair]:
+    """After the last block: the pairs linked through other identities, then the run is done (once)."""
+    with transaction.atomic():
+        run = ScanRun.objects.select_for_update().get(pk=run_id)
+        if run.state != ScanRun.State.RUNNING:
+            return []
+        linked = link_groups(params=params)
+        ScanRun.objects.filter(pk=run_id).update(candidates_found=F("candidates_found") + len(linked),
+                                                 state=ScanRun.State.DONE, finished_at=timezone.now())
+    return linked
 
 
 def duplicate_scan(*, acting_user=None, progress: Callable[[int], None] | None = None,

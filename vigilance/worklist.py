@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -14,7 +15,16 @@ from vigilance.selectors import worklist
 
 _EXTRA_ROWS = (("ins_matricule", "Matricule INS"), ("source_id", "IPP"))
 _LEVELS = {"agree": "identique", "same": "identique", "exact": "identique", "close": "proche", "partial": "partiel",
-           "disagree": "différent", "missing": "manquant"}
+           "disagree": "différent", "different": "différent", "missing": "manquant", "far": "éloigné",
+           "used": "nom d'usage", "phonetic": "phonétique", "crossed": "pris pour le prénom", "other": "autre prénom",
+           "compatible": "compatible", "swapped": "jour et mois inversés", "typo": "faute de frappe",
+           "default": "date par défaut", "ins_same": "même INS", "ins_different": "INS différents",
+           "parent": "NIR d'un parent", "street": "même rue", "near": "voisine", "town": "même commune",
+           "area": "même secteur", "twins": "jumeaux", "sibling": "fratrie", "homonyms": "homonymes",
+           "parent_child": "parent et enfant", "names_swapped": "nom et prénom inversés",
+           "linked": "reliées par d'autres identités"}
+# Matching traits that are not identity fields.
+_FIELDS = {"home": "Adresse", "identifier": "Matricule", "rule": "Règle"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,13 @@ def _label(name: str) -> str:
     return label[:1].upper() + label[1:]
 
 
+def _field_label(name: str) -> str:
+    try:
+        return _label(name)
+    except FieldDoesNotExist:  # reasons stored by an older engine
+        return name
+
+
 def pair_rows(a: PatientIdentity, b: PatientIdentity) -> list[PairRow]:
     rows = [PairRow(n, _label(n), str(getattr(a, n) or ""), str(getattr(b, n) or "")) for n in MERGEABLE_TRAITS]
     return rows + [PairRow(n, label, str(getattr(a, n) or ""), str(getattr(b, n) or "")) for n, label in _EXTRA_ROWS]
@@ -72,10 +89,7 @@ def score_reasons(candidate: DuplicateCandidate) -> list[Reason]:
     for item in candidate.reasons or []:
         if isinstance(item, dict):
             field = item.get("field", "")
-            try:
-                label = _label(field)
-            except Exception:  # a matching field that is not a model field (e.g. "ins")
-                label = field
+            label = _FIELDS.get(field) or _field_label(field)
             level = str(item.get("level", ""))
             out.append(Reason(label, _LEVELS.get(level, level), float(item.get("weight", 0) or 0)))
     return out

@@ -129,3 +129,43 @@ def test_incoherent_nir_is_signalled(facility, run_on_commit):
     a = run_on_commit(make, facility, "N1", **dict(JEAN, nir="280057505612389"))
     kinds = CollisionSignal.objects.filter(identity=a).values_list("kind", flat=True)
     assert CollisionSignal.Kind.NIR_TRAITS in kinds
+
+
+MARIE = dict(first_names="MARIE", first_name="MARIE", sex="F", birth_place="75056")
+HOME = dict(address="12 RUE DE LA GARE", postcode="75011", city="PARIS")
+MARRIED = dict(birth_name="DURAND", birth_date="1975-02-03", **MARIE)  # married name typed as birth name
+FULL = dict(birth_name="MARTIN", used_name="DURAND", birth_date="1975-02-03", **MARIE, **HOME)
+SWAPPED = dict(birth_name="MARTIN", birth_date="1975-03-02", **MARIE, **HOME)  # day and month swapped
+
+
+def _pairs():
+    return {(c.identity_a.source_id, c.identity_b.source_id): c for c in DuplicateCandidate.objects.select_related(
+        "identity_a", "identity_b")}
+
+
+def test_the_full_scan_links_records_that_share_no_key_through_a_third(facility):
+    PatientIdentity.objects.bulk_create(PatientIdentity(facility=facility, source_id=s, **t)
+                                        for s, t in (("L1", MARRIED), ("L2", FULL), ("L3", SWAPPED)))
+    run = services.duplicate_scan()
+    pairs = _pairs()
+    assert set(pairs) == {("L1", "L2"), ("L2", "L3"), ("L1", "L3")}
+    assert [r["level"] for r in pairs["L1", "L3"].reasons if r["field"] == "rule"] == ["linked"]
+    assert run.candidates_found == 3
+    assert ScanRun.objects.get().state == ScanRun.State.DONE
+
+
+def test_a_new_record_brings_the_pair_it_links_in_real_time(facility, run_on_commit):
+    run_on_commit(make, facility, "L1", **MARRIED)
+    run_on_commit(make, facility, "L3", **SWAPPED)
+    assert not DuplicateCandidate.objects.exists()
+    run_on_commit(make, facility, "L2", **FULL)
+    assert set(_pairs()) == {("L1", "L2"), ("L1", "L3"), ("L3", "L2")}  # pairs ordered by id
+
+
+def test_a_linked_pair_judged_not_a_duplicate_never_comes_back(facility, referent):
+    PatientIdentity.objects.bulk_create(PatientIdentity(facility=facility, source_id=s, **t)
+                                        for s, t in (("L1", MARRIED), ("L2", FULL), ("L3", SWAPPED)))
+    services.duplicate_scan()
+    services.duplicate_candidate_dismiss(candidate=_pairs()["L1", "L3"], acting_user=referent, reason="Deux soeurs")
+    services.duplicate_scan()
+    assert _pairs()["L1", "L3"].state == CandidateState.DISMISSED

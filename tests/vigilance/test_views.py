@@ -63,6 +63,16 @@ def test_pair_page_highlights_differences_and_reasons(client, referent, candidat
     assert response.context["reasons"][0].level == "identique"
 
 
+def test_pair_page_says_in_french_why_a_rule_moved_the_score(client, referent, candidate):
+    candidate.reasons = [{"field": "home", "level": "street", "weight": 2.0},
+                         {"field": "rule", "level": "linked", "weight": 16.6}]
+    candidate.save()
+    client.force_login(referent)
+    body = client.get(url("vigilance:candidate", candidate)).content.decode()
+    assert "Adresse : même rue" in body
+    assert "Règle : reliées par d&#x27;autres identités" in body
+
+
 def test_merge_through_page_then_unmerge(client, referent, candidate):
     client.force_login(referent)
     a, b = candidate.identity_a, candidate.identity_b

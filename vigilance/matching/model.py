@@ -159,10 +159,25 @@ def score_vector(vector: Vector, params: Parameters, extra: Iterable[Reason] = (
     reasons = [Reason(name, level, params.weight(name, level)) for name, level in zip(FIELDS, vector, strict=True)
                if level not in NEUTRAL]
     reasons += extra
-    prior = min(max(params.prior, _CLAMP), 1 - _CLAMP)
-    weight = math.log2(prior / (1 - prior)) + sum(r.weight for r in reasons)
-    probability = 1 / (1 + 2 ** -max(min(weight, 60.0), -60.0))
-    return Score(weight=round(weight, 3), probability=probability, reasons=tuple(reasons))
+    weight = _log_odds(params.prior) + sum(r.weight for r in reasons)
+    return Score(weight=round(weight, 3), probability=_probability(weight), reasons=tuple(reasons))
+
+
+def linked_score(direct: Score, path: float, params: Parameters) -> Score:
+    """A pair's own score with the probability of the path linking it (`clusters`) as prior instead of lambda."""
+    bits = _log_odds(path) - _log_odds(params.prior)
+    weight = direct.weight + bits
+    return Score(weight=round(weight, 3), probability=_probability(weight),
+                 reasons=(*direct.reasons, Reason("rule", "linked", bits)))
+
+
+def _log_odds(probability: float) -> float:
+    p = min(max(probability, _CLAMP), 1 - _CLAMP)
+    return math.log2(p / (1 - p))
+
+
+def _probability(weight: float) -> float:
+    return 1 / (1 + 2 ** -max(min(weight, 60.0), -60.0))
 
 
 def score_pair(a: Prepared, b: Prepared, params: Parameters) -> Score:

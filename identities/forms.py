@@ -82,6 +82,9 @@ class IdentityCreateForm(IdentityTraitsForm):
     facility = forms.ModelChoiceField(label="Établissement", queryset=Facility.objects.all(), empty_label=None)
     source_id = forms.CharField(label="IPP", required=False, max_length=64,
                                 help_text="Laisser vide : un IPP est attribué automatiquement.")
+    admission_service = forms.CharField(label="Service d'admission", required=False, max_length=64,
+                                        help_text="Par exemple URGENCES, MATERNITE : le tableau de bord "
+                                                  "compte par service.")
     confirm = forms.BooleanField(
         label="J'ai vérifié : il s'agit d'une autre personne, créer quand même", required=False)
 
@@ -91,7 +94,8 @@ class IdentityCreateForm(IdentityTraitsForm):
         self.helper.form_tag = False
         confirm = [Div(Field("confirm"), css_class="alert alert-warning")] if show_confirm else []
         self.helper.layout = Layout(
-            Row(Column("facility", css_class="col-md-6"), Column("source_id", css_class="col-md-6")),
+            Row(Column("facility", css_class="col-md-4"), Column("source_id", css_class="col-md-4"),
+                Column("admission_service", css_class="col-md-4")),
             *self.traits_layout(), *confirm,
             Submit("submit", "Créer l'identité", css_class="btn-primary"),
         )

@@ -28,6 +28,8 @@ CSV_COLUMNS = ("source_id", "birth_name", "first_names", "sex", "birth_date", "b
 BATCH_SIZE = 2000
 CHANGE_REASON = "Import CSV"
 MAX_FIELD = 10_000
+# Optional extra column (the contract ignores unknown columns): the service that admitted the patient.
+SERVICE_COLUMN, SERVICE_MAX = "admission_service", 64
 csv.field_size_limit(MAX_FIELD * 10)
 
 
@@ -69,6 +71,8 @@ def _row_problem(row: dict, header_len: int) -> str | None:
         return "caractères qui ne sont pas en UTF-8 : enregistrez le fichier en UTF-8"
     if not (row.get("source_id") or "").strip():
         return "source_id (IPP) manquant"
+    if len((row.get(SERVICE_COLUMN) or "").strip()) > SERVICE_MAX:
+        return f"{SERVICE_COLUMN} : {SERVICE_MAX} caractères au plus"
     return None
 
 
@@ -76,9 +80,9 @@ def _reason(exc: IdentityInvalid) -> str:
     return " ; ".join(f"{name} : {' '.join(messages)}" for name, messages in exc.errors.items())
 
 
-def _new_identity(facility: Facility, source_id: str, clean: CleanIdentity) -> PatientIdentity:
+def _new_identity(facility: Facility, source_id: str, clean: CleanIdentity, service: str) -> PatientIdentity:
     identity = PatientIdentity(facility=facility, source_id=source_id, collection_method=CollectionMethod.IMPORT,
-                               **clean.as_fields())
+                               admission_service=service, **clean.as_fields())
     identity.status = derive_status(StatusFacts(traits_from_insi=False, has_high_trust_proof=False))
     return identity
 
@@ -121,7 +125,8 @@ def import_identities(raw: Iterable[bytes], *, facility: Facility, acting_user=N
         if problem is None:
             try:
                 clean, _warnings = clean_identity({k: v for k, v in row.items() if k in CSV_COLUMNS})
-                batch.append((line, _new_identity(facility, source_id, clean)))
+                service = (row.get(SERVICE_COLUMN) or "").strip()
+                batch.append((line, _new_identity(facility, source_id, clean, service)))
                 seen.add(source_id)
             except IdentityInvalid as exc:
                 problem = _reason(exc)

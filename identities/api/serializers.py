@@ -57,7 +57,7 @@ class IdentityReadSerializer(ReadSerializer):
     class Meta:
         model = PatientIdentity
         fields = ["id", "facility", "source_id", *TRAIT_FIELDS, "ins", "ins_oid", "status", "attributes",
-                  "collection_method", "is_active", "merged_into", "version", "created_at", "updated_at"]
+                  "collection_method", "admission_service", "is_active", "merged_into", "version", "created_at", "updated_at"]
         read_only_fields = fields
 
     def get_ins(self, identity: PatientIdentity) -> str | None:
@@ -93,6 +93,8 @@ class IdentityCreateInputSerializer(IdentityTraitsInputSerializer):
     facility = _trait(20, help_text="Code de l'établissement ; facultatif s'il n'y en a qu'un.")
     collection_method = serializers.ChoiceField(
         choices=API_COLLECTION_METHODS, default=CollectionMethod.INTEROP, required=False)
+    admission_service = _trait(64, help_text="Service d'admission (URGENCES, MATERNITE...) : les indicateurs "
+                                             "sont comptés par service.")
 
 
 class IdentityUpdateInputSerializer(IdentityTraitsInputSerializer):

@@ -98,7 +98,8 @@ class IdentityViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
             return self._ipp_taken(source_id)
         try:
             identity = identity_create(facility=facility, data=traits, acting_user=request.user, source_id=source_id,
-                                       collection_method=data["collection_method"])
+                                       collection_method=data["collection_method"],
+                                       admission_service=data.get("admission_service", ""))
         except IntegrityError:  # the same IPP created concurrently
             return self._ipp_taken(source_id)
         return self._written(identity, warnings, status.HTTP_201_CREATED)

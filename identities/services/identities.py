@@ -63,10 +63,14 @@ def new_source_id() -> str:
 
 @transaction.atomic
 def identity_create(*, facility: Facility, data: CleanIdentity, acting_user=None, source_id: str = "",
-                    collection_method: str = CollectionMethod.MANUAL) -> PatientIdentity:
-    """Create an identity from validated traits (status PROV until INSi or a document says more)."""
+                    collection_method: str = CollectionMethod.MANUAL, admission_service: str = "") -> PatientIdentity:
+    """Create an identity from validated traits (status PROV until INSi or a document says more).
+
+    `admission_service` is the service that admitted the patient: the dashboard counts per service.
+    """
     identity = PatientIdentity(facility=facility, source_id=source_id or new_source_id(),
-                               collection_method=collection_method, created_by=acting_user, **data.as_fields())
+                               collection_method=collection_method, admission_service=admission_service.strip(),
+                               created_by=acting_user, **data.as_fields())
     identity_refresh_status(identity=identity)
     identity._history_user = acting_user
     identity.save()

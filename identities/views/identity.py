@@ -50,7 +50,8 @@ class IdentityCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
                 form=form, possible=possible, warnings=form.warnings, confirm_shown=True))
         try:
             identity = identity_create(facility=data["facility"], data=form.clean_identity,
-                                       acting_user=self.request.user, source_id=data["source_id"])
+                                       acting_user=self.request.user, source_id=data["source_id"],
+                                       admission_service=data["admission_service"])
         except IntegrityError:
             form.add_error("source_id", "Cet IPP existe déjà dans cet établissement.")
             return self.form_invalid(form)

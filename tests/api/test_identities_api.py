@@ -35,6 +35,16 @@ def test_create_answers_201_with_csv_field_names_and_assigns_an_ipp(api, facilit
     assert identity.events.filter(kind=IdentityEvent.Kind.CREATED).exists()
 
 
+def test_create_records_the_admission_service_and_refuses_a_too_long_one(api, facility):
+    response = api.post(URL, {"birth_name": "Martin", "admission_service": "URGENCES"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["admission_service"] == "URGENCES"
+    assert PatientIdentity.objects.get(public_id=response.json()["id"]).admission_service == "URGENCES"
+    response = api.post(URL, {"birth_name": "Martin", "admission_service": "X" * 65}, format="json")
+    assert response.status_code == 400
+    assert "admission_service" in response.json()["errors"]
+
+
 def test_create_with_bad_traits_gives_400_per_field(api, facility):
     response = api.post(URL, {"birth_name": "M@rtin", "birth_date": "2099-13-45", "nir": "123"}, format="json")
     assert response.status_code == 400

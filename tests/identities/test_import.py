@@ -72,3 +72,10 @@ def test_non_utf8_row_refused_alone(tmp_path, db):
 def test_file_without_source_id_column_is_refused(tmp_path, db):
     with pytest.raises(CommandError, match="source_id"):
         _run(tmp_path, "name,first\nx,y\n")
+
+
+def test_optional_admission_service_column_is_kept_and_checked(tmp_path, db):
+    rows = _run(tmp_path, "source_id,birth_name,admission_service\nS1,Martin, URGENCES \nS2,Durand," + "X" * 65 + "\n")
+    assert [(r["source_id"], r["reason"]) for r in rows] == [("S2", "admission_service : 64 caractères au plus")]
+    assert PatientIdentity.objects.get(source_id="S1").admission_service == "URGENCES"
+    assert not PatientIdentity.objects.filter(source_id="S2").exists()

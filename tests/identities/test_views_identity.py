@@ -48,6 +48,14 @@ def test_create_identity(client, agent, facility):
     assert response.url == reverse("identities:detail", args=[identity.public_id])
     assert identity.created_by == agent
     assert identity.birth_name == "MARTIN"
+    assert identity.admission_service == ""
+
+
+def test_create_identity_records_its_admission_service(client, agent, facility):
+    client.force_login(agent)
+    assert 'name="admission_service"' in client.get(reverse("identities:create")).content.decode()
+    client.post(reverse("identities:create"), post_data(facility, admission_service="MATERNITE"))
+    assert PatientIdentity.objects.get().admission_service == "MATERNITE"
 
 
 def test_create_with_bad_traits_shows_field_errors(client, agent, facility):

@@ -57,7 +57,8 @@ class IdentityReadSerializer(ReadSerializer):
     class Meta:
         model = PatientIdentity
         fields = ["id", "facility", "source_id", *TRAIT_FIELDS, "ins", "ins_oid", "status", "attributes",
-                  "collection_method", "admission_service", "is_active", "merged_into", "version", "created_at", "updated_at"]
+                  "collection_method", "admission_service", "is_active", "merged_into", "version", "created_at",
+                  "updated_at"]
         read_only_fields = fields
 
     def get_ins(self, identity: PatientIdentity) -> str | None:

@@ -19,7 +19,7 @@ PARTICLES = frozenset({"DE", "DU", "DES", "LE", "LA", "LES", "D", "L", "DI", "DA
                        "DER", "DEN", "Y", "ET"})
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=65536)
 def fold(raw: str) -> str:
     """Uppercase A-Z with single spaces: accents stripped, ligatures expanded, other characters as spaces."""
     text = unicodedata.normalize("NFKC", raw or "").upper()
@@ -29,9 +29,6 @@ def fold(raw: str) -> str:
     return " ".join(_SEPARATORS.sub(" ", text).split())
 
 
-# Cached like fold: a scan prepares millions of records whose names repeat (a few thousand surnames
-# cover most of a base), and compares names again on every swapped pair.
-@lru_cache(maxsize=1 << 18)
 def tokens(raw: str) -> tuple[str, ...]:
     """The words of a name without its particles (all of them kept if the name is only particles)."""
     words = tuple(fold(raw).split())
@@ -39,7 +36,6 @@ def tokens(raw: str) -> tuple[str, ...]:
     return kept or words
 
 
-@lru_cache(maxsize=1 << 18)
 def compact(raw: str) -> str:
     """The comparison form of a name: its words without particles, glued together."""
     return "".join(tokens(raw))

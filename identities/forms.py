@@ -10,7 +10,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row, Submit
 from django import forms
 
-from identities.models import DocumentType, Facility, Sex
+from identities.models import ADMISSION_SERVICE_MAX, DocumentType, Facility, Sex
 from identities.rules.identity import STRICT_TRAITS, IdentityInvalid, clean_identity
 
 _TRAIT_LABELS = {
@@ -82,7 +82,7 @@ class IdentityCreateForm(IdentityTraitsForm):
     facility = forms.ModelChoiceField(label="Établissement", queryset=Facility.objects.all(), empty_label=None)
     source_id = forms.CharField(label="IPP", required=False, max_length=64,
                                 help_text="Laisser vide : un IPP est attribué automatiquement.")
-    admission_service = forms.CharField(label="Service d'admission", required=False, max_length=64,
+    admission_service = forms.CharField(label="Service d'admission", required=False, max_length=ADMISSION_SERVICE_MAX,
                                         help_text="Par exemple URGENCES, MATERNITE : le tableau de bord "
                                                   "compte par service.")
     confirm = forms.BooleanField(

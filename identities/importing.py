@@ -19,7 +19,7 @@ from psycopg.types.json import Jsonb
 from simple_history.utils import bulk_create_with_history
 
 from identities.csv_safety import csv_safe
-from identities.models import CollectionMethod, Facility, IdentityEvent, PatientIdentity
+from identities.models import ADMISSION_SERVICE_MAX, CollectionMethod, Facility, IdentityEvent, PatientIdentity
 from identities.rules.identity import CleanIdentity, IdentityInvalid, clean_identity
 from identities.rules.status import StatusFacts, derive_status
 
@@ -29,7 +29,7 @@ BATCH_SIZE = 2000
 CHANGE_REASON = "Import CSV"
 MAX_FIELD = 10_000
 # Optional extra column (the contract ignores unknown columns): the service that admitted the patient.
-SERVICE_COLUMN, SERVICE_MAX = "admission_service", 64
+SERVICE_COLUMN = "admission_service"
 csv.field_size_limit(MAX_FIELD * 10)
 
 
@@ -71,8 +71,8 @@ def _row_problem(row: dict, header_len: int) -> str | None:
         return "caractères qui ne sont pas en UTF-8 : enregistrez le fichier en UTF-8"
     if not (row.get("source_id") or "").strip():
         return "source_id (IPP) manquant"
-    if len((row.get(SERVICE_COLUMN) or "").strip()) > SERVICE_MAX:
-        return f"{SERVICE_COLUMN} : {SERVICE_MAX} caractères au plus"
+    if len((row.get(SERVICE_COLUMN) or "").strip()) > ADMISSION_SERVICE_MAX:
+        return f"{SERVICE_COLUMN} : {ADMISSION_SERVICE_MAX} caractères au plus"
     return None
 
 

@@ -14,6 +14,9 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+# Longest admission service name: the form, the API and the CSV import refuse longer ones.
+ADMISSION_SERVICE_MAX = 64
+
 
 class Facility(models.Model):
     """A care structure (établissement) holding its own IPP namespace."""
@@ -112,7 +115,7 @@ class PatientIdentity(models.Model):
     traits_from_insi = models.BooleanField("traits issus de l'INSi", default=False)
 
     # The admission service (unit) that created the identity: the CIV follows its figures per service.
-    admission_service = models.CharField("service d'admission", max_length=64, blank=True)
+    admission_service = models.CharField("service d'admission", max_length=ADMISSION_SERVICE_MAX, blank=True)
     collection_method = models.CharField("mode de recueil", max_length=8, choices=CollectionMethod.choices,
                                          default=CollectionMethod.MANUAL)
     status = models.CharField("statut", max_length=5, choices=IdentityStatus.choices,

@@ -11,6 +11,7 @@ import copy
 from rest_framework import serializers
 
 from identities.models import (
+    ADMISSION_SERVICE_MAX,
     CollectionMethod,
     DocumentType,
     IdentityEvent,
@@ -94,8 +95,8 @@ class IdentityCreateInputSerializer(IdentityTraitsInputSerializer):
     facility = _trait(20, help_text="Code de l'établissement ; facultatif s'il n'y en a qu'un.")
     collection_method = serializers.ChoiceField(
         choices=API_COLLECTION_METHODS, default=CollectionMethod.INTEROP, required=False)
-    admission_service = _trait(64, help_text="Service d'admission (URGENCES, MATERNITE...) : les indicateurs "
-                                             "sont comptés par service.")
+    admission_service = _trait(ADMISSION_SERVICE_MAX, help_text="Service d'admission (URGENCES, MATERNITE...) : "
+                                                                "les indicateurs sont comptés par service.")
 
 
 class IdentityUpdateInputSerializer(IdentityTraitsInputSerializer):

@@ -69,7 +69,7 @@ def identity_create(*, facility: Facility, data: CleanIdentity, acting_user=None
     `admission_service` is the service that admitted the patient: the dashboard counts per service.
     """
     identity = PatientIdentity(facility=facility, source_id=source_id or new_source_id(),
-                               collection_method=collection_method, admission_service=admission_service.strip(),
+                               collection_method=collection_method, admission_service=admission_service,
                                created_by=acting_user, **data.as_fields())
     identity_refresh_status(identity=identity)
     identity._history_user = acting_user

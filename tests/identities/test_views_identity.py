@@ -55,7 +55,11 @@ def test_create_identity_records_its_admission_service(client, agent, facility):
     client.force_login(agent)
     assert 'name="admission_service"' in client.get(reverse("identities:create")).content.decode()
     client.post(reverse("identities:create"), post_data(facility, admission_service="MATERNITE"))
-    assert PatientIdentity.objects.get().admission_service == "MATERNITE"
+    identity = PatientIdentity.objects.get()
+    assert identity.admission_service == "MATERNITE"
+    detail = client.get(reverse("identities:detail", args=[identity.public_id])).content.decode()
+    assert "Service d'admission" in detail
+    assert "MATERNITE" in detail
 
 
 def test_create_with_bad_traits_shows_field_errors(client, agent, facility):

@@ -60,6 +60,10 @@ class DuplicateCandidate(models.Model):
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.CharField(max_length=500, blank=True)
+    # The last full scan that found the pair: a pair sharing keys of several buckets is found by several
+    # blocks of one scan, and the scan counts its pairs once.
+    found_by_scan = models.ForeignKey("ScanRun", null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="candidates", verbose_name="trouvé par l'analyse")
 
     class Meta:
         verbose_name = "doublon potentiel"

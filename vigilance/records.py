@@ -10,7 +10,7 @@ from django.db import connection, connections, transaction
 from django.db.models import Exists, Max, Min, OuterRef
 
 from identities.models import PatientIdentity
-from vigilance.matching import Parameters, Prepared, Record, blocking_keys, bucket_of, prepare
+from vigilance.matching import Parameters, Prepared, Record, Table, blocking_keys, bucket_of, prepare
 from vigilance.models import MatchingParameters, MatchKey
 
 # Column names in the order of Record's fields; "ins" is the INS matricule.
@@ -23,14 +23,31 @@ def record_of(identity: PatientIdentity) -> Record:
     return Record(identity.pk or 0, *(getattr(identity, c) or "" for c in COLUMNS[1:]))
 
 
-def prepared_by_id(ids: Iterable[int]) -> dict[int, Prepared]:
-    """Active identities among `ids`, prepared for comparison."""
+def _record(row: tuple) -> Record:
+    return Record(row[0], *(v or "" for v in row[1:]))
+
+
+def records_by_id(ids: Iterable[int]) -> dict[int, Record]:
+    """Active identities among `ids`, as matching records."""
     ids = list(ids)
-    out: dict[int, Prepared] = {}
+    out: dict[int, Record] = {}
     for start in range(0, len(ids), _CHUNK):
         rows = PatientIdentity.objects.filter(pk__in=ids[start:start + _CHUNK], is_active=True).values_list(*COLUMNS)
-        out.update((row[0], prepare(Record(row[0], *(v or "" for v in row[1:])))) for row in rows)
+        out.update((row[0], _record(row)) for row in rows)
     return out
+
+
+def prepared_by_id(ids: Iterable[int]) -> dict[int, Prepared]:
+    """Active identities among `ids`, prepared for their blocking keys."""
+    return {i: prepare(r) for i, r in records_by_id(ids).items()}
+
+
+def table_of(ids: Iterable[int] | None = None) -> Table:
+    """Active identities (all of them, or those among `ids`) as a comparison table in id order."""
+    if ids is not None:
+        return Table.of(r for _, r in sorted(records_by_id(ids).items()))
+    rows = PatientIdentity.objects.filter(is_active=True).order_by("pk").values_list(*COLUMNS)
+    return Table.of(map(_record, rows.iterator(chunk_size=20000)))
 
 
 def keys_rows(identity_id: int, p: Prepared) -> Iterator[MatchKey]:
@@ -134,7 +151,7 @@ def _index_range(after: int, until: int | None, batch: int) -> int:
         rows = list(missing.filter(pk__gt=last).order_by("pk").values_list(*COLUMNS)[:batch])
         if not rows:
             return done
-        _keys_write([(row[0], prepare(Record(row[0], *(v or "" for v in row[1:])))) for row in rows])
+        _keys_write([(row[0], prepare(_record(row))) for row in rows])
         done, last = done + len(rows), rows[-1][0]
 
 

@@ -31,7 +31,7 @@ def possible_existing_identities(traits: Any, facility: Facility | None = None, 
     duplicate is not created in the first place.
     """
     fields = {name: getattr(traits, name, "") or "" for name in Record.__dataclass_fields__ if name != "id"}
-    scored = [(o.record.id, s) for o, s in score_against(prepare(Record(**fields)))
+    scored = [(o.id, s) for o, s in score_against(prepare(Record(**fields)))
               if s.probability >= POSSIBLE_THRESHOLD]
     identities = PatientIdentity.objects.active().filter(pk__in=[i for i, _ in scored])
     if facility is not None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 
+import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
 from identities.models import IdentityEvent, PatientIdentity
@@ -27,22 +28,26 @@ from vigilance.matching import (
     LINK_MIN,
     MAX_BLOCK,
     MAX_GROUP,
+    TRAIT_KEYS,
     WORKLIST_THRESHOLD,
+    Observation,
     Parameters,
     Prepared,
+    Record,
     Score,
+    Table,
     block_pairs,
     blocking_keys,
     estimate,
+    kinded_pairs,
     linked_pairs,
     linked_score,
-    observe,
+    observations,
     prepare,
     random_vectors,
     score_pair,
+    score_pairs,
 )
-from vigilance.matching.blocking import TRAIT_KEYS
-from vigilance.matching.model import Observation
 from vigilance.models import (
     CandidateState,
     CollisionSignal,
@@ -51,12 +56,20 @@ from vigilance.models import (
     MatchKey,
     ScanRun,
 )
-from vigilance.records import identity_index, index_missing, parameters, prepared_by_id, record_of, worker_pool
+from vigilance.records import (
+    identity_index,
+    index_missing,
+    parameters,
+    record_of,
+    records_by_id,
+    table_of,
+    worker_pool,
+)
 
 logger = logging.getLogger(__name__)
 _ESTIMATION_PAIRS = 300_000
 _RANDOM_SAMPLE, _RANDOM_PAIRS = 5_000, 100_000  # u from random pairs of a random sample
-_CACHE_MAX = 400_000  # prepared identities kept between buckets (about 1 KiB each)
+_CHUNK_PAIRS = 500_000  # pairs compared at once: bounds the memory of the level arrays
 _MIN_ESTIMATION_PAIRS = 2_000  # below this, EM has too little to learn from: keep the priors
 _FAR_EDIT = 0.01  # below this probability, old and new traits look like two different persons
 
@@ -85,12 +98,13 @@ def candidate_ids_for_keys(keys: list[str], exclude: int | None = None) -> set[i
 
 
 def score_against(p: Prepared, *, exclude: int | None = None, params: Parameters | None = None
-                  ) -> list[tuple[Prepared, Score]]:
+                  ) -> list[tuple[Record, Score]]:
     """Score one prepared record against the active identities sharing a blocking key, best first."""
-    params = params or parameters()
-    others = prepared_by_id(candidate_ids_for_keys(blocking_keys(p), exclude))
-    scored = [(o, score_pair(p, o, params)) for o in others.values()]
-    return sorted(scored, key=lambda pair: -pair[1].weight)
+    others = list(records_by_id(candidate_ids_for_keys(blocking_keys(p), exclude)).values())
+    table = Table.of([p.record, *others])
+    scored = score_pairs(table, np.zeros(len(others), np.int64), np.arange(1, len(others) + 1),
+                         params or parameters())
+    return sorted(((others[k], score) for k, score in scored), key=lambda pair: -pair[1].weight)
 
 
 def candidates_for_identity(*, identity: PatientIdentity, record: bool = True,
@@ -99,7 +113,7 @@ def candidates_for_identity(*, identity: PatientIdentity, record: bool = True,
 
     Recorded, a strong pair also brings the pairs it links through other identities (`link_groups`).
     """
-    found = [ScoredPair(*sorted((identity.pk, o.record.id)), s)
+    found = [ScoredPair(*sorted((identity.pk, o.id)), s)
              for o, s in score_against(prepare(record_of(identity)), exclude=identity.pk, params=params)
              if s.probability >= WORKLIST_THRESHOLD]
     if record:
@@ -109,19 +123,21 @@ def candidates_for_identity(*, identity: PatientIdentity, record: bool = True,
     return found
 
 
-def record_candidates(pairs: Iterable[ScoredPair]) -> int:
+def record_candidates(pairs: Iterable[ScoredPair], scan_id: int | None = None) -> int:
     """Put new pairs on the worklist and refresh the score of open ones; decided pairs stay as decided."""
-    pairs = list(pairs)
+    pairs = sorted(pairs, key=lambda p: (p.a, p.b))  # one lock order: blocks of one scan upsert concurrently
     if not pairs:
         return 0
     decided = set(DuplicateCandidate.objects.filter(identity_a__in={p.a for p in pairs})
                   .exclude(state=CandidateState.OPEN).values_list("identity_a", "identity_b"))
     rows = [DuplicateCandidate(identity_a_id=p.a, identity_b_id=p.b, score=p.score.probability,
-                               weight=p.score.weight, reasons=_reasons_json(p.score), priority=_priority(p.score))
+                               weight=p.score.weight, reasons=_reasons_json(p.score), priority=_priority(p.score),
+                               found_by_scan_id=scan_id)
             for p in pairs if (p.a, p.b) not in decided]
     DuplicateCandidate.objects.bulk_create(rows, batch_size=2000, update_conflicts=True,
                                            unique_fields=["identity_a", "identity_b"],
-                                           update_fields=["score", "weight", "reasons", "priority"])
+                                           update_fields=["score", "weight", "reasons", "priority",
+                                                          *(["found_by_scan"] if scan_id else [])])
     return len(rows)
 
 
@@ -142,7 +158,8 @@ def _strong_links(around: Iterable[int] | None) -> dict[tuple[int, int], float]:
     return found
 
 
-def link_groups(around: Iterable[int] | None = None, *, params: Parameters | None = None) -> list[ScoredPair]:
+def link_groups(around: Iterable[int] | None = None, *, params: Parameters | None = None,
+                scan_id: int | None = None) -> list[ScoredPair]:
     """Record the pairs linked through other identities by strong pairs (matching.clusters), never a decided one.
 
     Without `around`, every group of the worklist (end of a full scan); with it, the groups of those identities.
@@ -153,137 +170,132 @@ def link_groups(around: Iterable[int] | None = None, *, params: Parameters | Non
     known = set(DuplicateCandidate.objects.filter(identity_a__in={a for a, _, _ in linked})
                 .values_list("identity_a", "identity_b"))
     linked = [(a, b, path) for a, b, path in linked if (a, b) not in known]
-    prepared = prepared_by_id({i for a, b, _ in linked for i in (a, b)})
+    if not linked:
+        return []
+    table = table_of({i for a, b, _ in linked for i in (a, b)})
+    a, b, paths = (np.array(column) for column in zip(*linked, strict=True))
+    kept = np.flatnonzero(table.has(a) & table.has(b))
     params = params or parameters()
-    found = [ScoredPair(a, b, score) for a, b, path in linked if a in prepared and b in prepared
-             for score in [linked_score(score_pair(prepared[a], prepared[b], params), path, params)]
+    found = [ScoredPair(int(a[kept[k]]), int(b[kept[k]]), score) for k, direct in
+             score_pairs(table, table.rows(a[kept]), table.rows(b[kept]), params)
+             for score in [linked_score(direct, float(paths[kept[k]]), params)]
              if score.probability >= WORKLIST_THRESHOLD]
-    record_candidates(found)
+    record_candidates(found, scan_id)
     return found
 
 
 # --- Full scan -----------------------------------------------------------------------------------------------
 
 
-def scan_start(*, acting_user=None, processes: int = 1) -> ScanRun:
-    """Index identities that lack keys, note the oversized keys, estimate m/u unless overridden."""
-    index_missing(processes=processes)
-    oversized = list(MatchKey.objects.values("key").annotate(n=Count("id")).filter(n__gt=MAX_BLOCK)
-                     .values_list("key", flat=True))
+def scan_start(*, acting_user=None, table: Table | None = None) -> ScanRun:
+    """Index identities that lack keys, estimate m/u unless overridden; `table`: the whole base, if loaded."""
+    if table is None:
+        index_missing()
     run = ScanRun.objects.create(blocks_total=BUCKETS, started_by=acting_user)
-    _oversized_cache[run.pk] = set(oversized)
     row, _ = MatchingParameters.objects.get_or_create(pk=1)
     if not row.overridden:
-        params, pairs = _estimate(set(oversized), processes)
+        params, pairs = _estimate(table)
         row.data, row.pairs_used, row.estimated_at = params.as_dict(), pairs, timezone.now()
         row.save()
-    logger.info("duplicate scan %s started: %d oversized keys", run.pk, len(oversized))
+    logger.info("duplicate scan %s started", run.pk)
     return run
 
 
-# Oversized keys per run, for blocks running in this process; other workers recompute them.
-_oversized_cache: dict[int, set[str]] = {}
+def _blocks(bucket: int, kinds: frozenset[str] | None = None) -> dict[str, list[int]]:
+    """The keys of a bucket (of those kinds) shared by 2 to MAX_BLOCK identities, with their members.
 
-
-def _oversized(run_id: int) -> set[str]:
-    if run_id not in _oversized_cache:
-        _oversized_cache[run_id] = set(MatchKey.objects.values("key").annotate(n=Count("id"))
-                                       .filter(n__gt=MAX_BLOCK).values_list("key", flat=True))
-    return _oversized_cache[run_id]
-
-
-def _blocks(bucket: int, skip: set[str]) -> dict[str, list[int]]:
-    """The keys of a bucket shared by 2 to MAX_BLOCK identities, with their members."""
+    A key shared by more (a common name in a big town) says nothing: the other keys cover its pairs.
+    """
+    letters = sorted(kinds) if kinds is not None else None
     if connection.vendor == "postgresql":
         # Grouped in the database: most keys belong to one identity and never reach Python.
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT key, array_agg(identity_id) FROM {MatchKey._meta.db_table} WHERE bucket = %s "
-                           "GROUP BY key HAVING count(*) BETWEEN 2 AND %s", [bucket, MAX_BLOCK])
-            return {key: ids for key, ids in cursor.fetchall() if key not in skip}
+                           + ("AND left(key, 1) = ANY(%s) " if letters else "")
+                           + "GROUP BY key HAVING count(*) BETWEEN 2 AND %s",
+                           [bucket, *([letters] if letters else []), MAX_BLOCK])
+            return dict(cursor.fetchall())
     blocks: dict[str, list[int]] = defaultdict(list)
-    for key, identity_id in (MatchKey.objects.filter(bucket=bucket).order_by("key")
-                             .values_list("key", "identity_id").iterator(chunk_size=20000)):
-        blocks[key].append(identity_id)
-    return {k: v for k, v in blocks.items() if 2 <= len(v) <= MAX_BLOCK and k not in skip}
+    for key, identity_id in (MatchKey.objects.filter(bucket=bucket).values_list("key", "identity_id")
+                             .iterator(chunk_size=20000)):
+        if letters is None or key[0] in letters:
+            blocks[key].append(identity_id)
+    return {k: v for k, v in blocks.items() if 2 <= len(v) <= MAX_BLOCK}
 
 
-# Prepared identities with their keys, kept between buckets: an identity is in the blocks of several.
-_Cache = dict[int, tuple[Prepared, frozenset[str]]]
+def _all_blocks() -> Iterator[list[int]]:
+    """The members of every key shared by 2 to MAX_BLOCK identities, in one pass over the keys."""
+    if connection.vendor != "postgresql":
+        for bucket in range(BUCKETS):
+            yield from _blocks(bucket).values()
+        return
+    with transaction.atomic(), connection.chunked_cursor() as cursor:  # streamed: a million blocks
+        cursor.execute(f"SELECT array_agg(identity_id) FROM {MatchKey._meta.db_table} GROUP BY key "
+                       "HAVING count(*) BETWEEN 2 AND %s", [MAX_BLOCK])
+        while rows := cursor.fetchmany(50_000):
+            yield from (ids for (ids,) in rows)
 
 
-def _block_pairs(bucket: int, skip: set[str], cache: _Cache | None = None, kinds: frozenset[str] | None = None
-                 ) -> tuple[list[tuple[int, int]], dict[int, Prepared]]:
-    """Pairs owned by a bucket and their prepared records (taken from `cache` when given, which it fills).
-
-    With `kinds`, only keys of those kinds count, for blocks and for which key owns a pair.
-    """
-    blocks = _blocks(bucket, skip)
-    if kinds is not None:
-        blocks = {key: ids for key, ids in blocks.items() if key[0] in kinds}
-    members = {i for ids in blocks.values() for i in ids}
-    cache = cache if cache is not None else {}
-    cache.update((i, (p, frozenset(blocking_keys(p)))) for i, p in prepared_by_id(members - cache.keys()).items())
-    keys_of = {i: cache[i][1] for i in members if i in cache}
-    if kinds is not None:
-        keys_of = {i: frozenset(k for k in keys if k[0] in kinds) for i, keys in keys_of.items()}
-    pairs = [pair for key, ids in blocks.items()
-             for pair in block_pairs(key, [i for i in ids if i in keys_of], keys_of, skip)]
-    return pairs, {i: cache[i][0] for i in keys_of}
+def _rows(table: Table | None, a: np.ndarray, b: np.ndarray) -> tuple[Table, np.ndarray, np.ndarray, np.ndarray]:
+    """The table of the pairs' identities (loaded unless given), their rows, and which pairs are both active."""
+    table = table if table is not None else table_of(np.union1d(a, b).tolist())
+    kept = np.flatnonzero(table.has(a) & table.has(b))
+    return table, table.rows(a[kept]), table.rows(b[kept]), kept
 
 
-def _random_sample(size: int, seed: int = 1) -> list[Prepared]:
+def _random_sample(size: int, seed: int = 1) -> Table:
     """About `size` random active identities, drawn by id (no ORDER BY random() over the whole table)."""
     bounds = PatientIdentity.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
     if bounds["lo"] is None:
-        return []
+        return table_of([])
     ids = range(bounds["lo"], bounds["hi"] + 1)
-    return list(prepared_by_id(random.Random(seed).sample(ids, min(size, len(ids)))).values())
+    return table_of(random.Random(seed).sample(ids, min(size, len(ids))))
 
 
-def _estimate(skip: set[str], processes: int = 1) -> tuple[Parameters, int]:
-    """EM on blocked pairs sharing a trait key (m, lambda), u from random pairs, from enough buckets."""
-    observations: Counter[Observation] = Counter()
+def _estimate(table: Table | None = None) -> tuple[Parameters, int]:
+    """EM on blocked pairs sharing a trait key (m, lambda), u from random pairs, from enough buckets.
+
+    Only the trait-key blocks are read: they are small, so estimation costs little even on a large base.
+    """
+    observed: Counter[Observation] = Counter()
     scanned = 0
-    pool = worker_pool(processes)
-    tasks = [(bucket, skip) for bucket in range(BUCKETS)]
-    with pool or nullcontext():
-        for found in (pool.imap(_observe_bucket, tasks) if pool else map(_observe_bucket, tasks)):
-            observations.update(found)
-            scanned += 1
-            if observations.total() >= _ESTIMATION_PAIRS:
-                break  # leaving the pool stops its unfinished buckets
-    if observations.total() < _MIN_ESTIMATION_PAIRS:
-        return Parameters(), observations.total()
+    for bucket in range(BUCKETS):
+        a, b, kinds = kinded_pairs(_blocks(bucket, TRAIT_KEYS))
+        bucket_table, ia, ib, kept = _rows(table, a, b)
+        observed.update(observations(bucket_table, ia, ib, [kinds[k] for k in kept.tolist()]))
+        scanned += 1
+        if observed.total() >= _ESTIMATION_PAIRS:
+            break
+    if observed.total() < _MIN_ESTIMATION_PAIRS:
+        return Parameters(), observed.total()
     count = PatientIdentity.objects.active().count()
     # Pairs seen in `scanned` buckets stand for that share of all pairs.
     total_pairs = int(count * (count - 1) / 2 * scanned / BUCKETS)
     u_pairs = random_vectors(_random_sample(_RANDOM_SAMPLE), _RANDOM_PAIRS)
-    return estimate(observations, u_pairs, total_pairs), observations.total()
+    return estimate(observed, u_pairs, total_pairs), observed.total()
 
 
-def _observe_bucket(task: tuple[int, set[str]]) -> Counter[Observation]:
-    """Comparison observations of a bucket's pairs sharing a trait key, each pair owned by its least trait key.
+def scan_block(*, run_id: int, bucket: int, params: Parameters | None = None) -> list[ScoredPair]:
+    """Score the pairs of one bucket of keys (a Celery task); the last block closes the run.
 
-    Only the trait-key blocks are read: they are small, so estimation costs little even on a large base.
+    A pair sharing keys of two buckets is scored in both (a few percent of pairs): recording is idempotent.
     """
-    bucket, skip = task
-    pairs, prepared = _block_pairs(bucket, skip, kinds=TRAIT_KEYS)
-    return Counter(observe(prepared[a], prepared[b]) for a, b in pairs)
+    a, b = block_pairs(_blocks(bucket).values())
+    return _scan_pairs(run_id, a, b, params or parameters())
 
 
-def scan_block(*, run_id: int, bucket: int, params: Parameters | None = None,
-               cache: _Cache | None = None) -> list[ScoredPair]:
-    """Score one bucket of keys and record its candidates; the last block closes the run."""
-    params = params or parameters()
-    pairs, prepared = _block_pairs(bucket, _oversized(run_id), cache)
+def _scan_pairs(run_id: int, a: np.ndarray, b: np.ndarray, params: Parameters, table: Table | None = None
+                ) -> list[ScoredPair]:
+    """Score pairs of identity ids and record the candidates: one block of a scan, closing it if the last."""
+    table, ia, ib, kept = _rows(table, a, b)
     found = []
-    for a, b in pairs:
-        score = score_pair(prepared[a], prepared[b], params)
-        if score.probability >= WORKLIST_THRESHOLD:
-            found.append(ScoredPair(a, b, score))
-    record_candidates(found)
-    ScanRun.objects.filter(pk=run_id).update(blocks_done=F("blocks_done") + 1, pairs_scored=F("pairs_scored")
-                                             + len(pairs), candidates_found=F("candidates_found") + len(found))
+    for start in range(0, len(kept), _CHUNK_PAIRS):
+        chunk = slice(start, start + _CHUNK_PAIRS)
+        found += [ScoredPair(int(a[kept[start + k]]), int(b[kept[start + k]]), score) for k, score
+                  in score_pairs(table, ia[chunk], ib[chunk], params, WORKLIST_THRESHOLD)]
+    record_candidates(found, run_id)
+    ScanRun.objects.filter(pk=run_id).update(blocks_done=F("blocks_done") + 1,
+                                             pairs_scored=F("pairs_scored") + len(kept))
     if ScanRun.objects.filter(pk=run_id, blocks_done__gte=F("blocks_total"), state=ScanRun.State.RUNNING).exists():
         found += _scan_finish(run_id, params)
     return found
@@ -295,35 +307,33 @@ def _scan_finish(run_id: int, params: Parameters) -> list[ScoredPair]:
         run = ScanRun.objects.select_for_update().get(pk=run_id)
         if run.state != ScanRun.State.RUNNING:
             return []
-        linked = link_groups(params=params)
-        ScanRun.objects.filter(pk=run_id).update(candidates_found=F("candidates_found") + len(linked),
+        linked = link_groups(params=params, scan_id=run_id)
+        ScanRun.objects.filter(pk=run_id).update(candidates_found=run.candidates.count(),
                                                  state=ScanRun.State.DONE, finished_at=timezone.now())
     return linked
 
 
-def duplicate_scan(*, acting_user=None, progress: Callable[[int], None] | None = None,
+def duplicate_scan(*, acting_user=None, progress: Callable[[int, int], None] | None = None,
                    processes: int = 1) -> ScanRun:
-    """The whole scan from this process (the command; Celery splits it in tasks).
+    """The whole scan from this process (the command; Celery splits it in tasks by bucket of keys).
 
-    With `processes` > 1 on PostgreSQL, buckets are scored in that many forked processes: scoring
-    pairs is pure Python, bound to one core per process.
+    The base is loaded once as a comparison table and every block is read in one pass, so each
+    pair is scored once; with `processes` > 1 on PostgreSQL, slices of the pairs are scored in
+    that many forked processes, which share the table and the pairs.
     """
-    run = scan_start(acting_user=acting_user, processes=processes)
-    _worker_state.update(params=parameters(), cache={})
+    index_missing(processes=processes)
+    table = table_of()
+    run = scan_start(acting_user=acting_user, table=table)
+    a, b = block_pairs(_all_blocks())
+    slices = [slice(start, start + _SLICE_PAIRS) for start in range(0, len(a), _SLICE_PAIRS)] or [slice(0, 0)]
+    ScanRun.objects.filter(pk=run.pk).update(blocks_total=len(slices))
+    _worker_state.update(run_id=run.pk, params=parameters(), table=table, a=a, b=b)
     pool = worker_pool(processes)
-    if pool is None:
-        for bucket in range(BUCKETS):
-            _scan_block_in_worker((run.pk, bucket))
+    with pool or nullcontext():
+        for done, _ in enumerate(pool.imap_unordered(_scan_slice, slices) if pool else map(_scan_slice, slices),
+                                 start=1):
             if progress:
-                progress(bucket + 1)
-    else:
-        with pool:
-            for done, _ in enumerate(pool.imap_unordered(_scan_block_in_worker, [(run.pk, b) for b in range(BUCKETS)]),
-                                     start=1):
-                if progress:
-                    progress(done)
-            pool.close()
-            pool.join()
+                progress(done, len(slices))
     _worker_state.clear()
     run.refresh_from_db()
     logger.info("duplicate scan %s done: %d pairs scored, %d candidates", run.pk, run.pairs_scored,
@@ -331,17 +341,15 @@ def duplicate_scan(*, acting_user=None, progress: Callable[[int], None] | None =
     return run
 
 
-# What a scan's blocks share in one process (inherited by forked children): the parameters, whose
-# scores are memoised per comparison vector, and the prepared identities.
+_SLICE_PAIRS = 1_000_000  # pairs per block of the command's scan: its progress step
+# What the slices of a scan share in one process (inherited by forked children): the parameters, whose
+# scores are memoised per comparison vector, the table of the whole base and the pairs.
 _worker_state: dict = {}
 
 
-def _scan_block_in_worker(task: tuple[int, int]) -> int:
-    run_id, bucket = task
-    cache = _worker_state["cache"]
-    if len(cache) > _CACHE_MAX:
-        cache.clear()
-    return len(scan_block(run_id=run_id, bucket=bucket, params=_worker_state["params"], cache=cache))
+def _scan_slice(part: slice) -> int:
+    state = _worker_state
+    return len(_scan_pairs(state["run_id"], state["a"][part], state["b"][part], state["params"], state["table"]))
 
 
 # --- Decisions -----------------------------------------------------------------------------------------------
@@ -419,7 +427,7 @@ def collisions_for_identity(*, identity: PatientIdentity) -> list[str]:
             found.append(CollisionSignal.Kind.NIR_TRAITS)
     previous = _previous_traits(identity)
     if previous is not None:
-        score = score_pair(prepare(previous), prepare(record_of(identity)), parameters())
+        score = score_pair(previous, record_of(identity), parameters())
         if score.probability < _FAR_EDIT and _signal(identity, CollisionSignal.Kind.FAR_EDIT,
                                                      reasons=[r.code for r in score.reasons]):
             found.append(CollisionSignal.Kind.FAR_EDIT)

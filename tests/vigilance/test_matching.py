@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vigilance.matching import Parameters, Record, blocking_keys, prepare, score_pair
+from vigilance.matching import Parameters, Record, blocking_keys, compare_dates, prepare, score_pair
 from vigilance.matching.blocking import street_key
-from vigilance.matching.dates import compare_dates
 from vigilance.matching.identifiers import nir_fits
 from vigilance.matching.names import compact, phonetic
 

@@ -1,27 +1,32 @@
 """The matching engine: pure functions over plain records (no ORM, no settings).
 
-`prepare` a `Record` once, `blocking_keys` to find candidates, `score_pair`
-to score a pair with its reasons, `estimate` to fit m/u on blocked pairs;
-`linked_pairs` and `linked_score` for pairs that share no key but are linked
-through other records of the same person.
+`prepare` a `Record` for its `blocking_keys`; put records in a `Table` and
+`score_pairs` many pairs at once (`score_pair` for one), with their reasons;
+`estimate` fits m/u on blocked pairs (`observations`); `linked_pairs` and
+`linked_score` for pairs that share no key but are linked through other
+records of the same person.
 """
 
-from .blocking import BUCKETS, MAX_BLOCK, blocking_keys, bucket_of, for_estimation
+from .blocking import BUCKETS, MAX_BLOCK, TRAIT_KEYS, blocking_keys, bucket_of
 from .clusters import LINK_MIN, MAX_GROUP, linked_pairs
-from .compare import FIELDS, Prepared, Record, compare, prepare
+from .compare import FIELDS, compare, compare_dates
 from .model import (
            POSSIBLE_THRESHOLD,
            WORKLIST_THRESHOLD,
+           Observation,
            Parameters,
            Reason,
            Score,
            estimate,
            linked_score,
-           observe,
+           observations,
            random_vectors,
            score_pair,
+           score_pairs,
 )
-from .pairs import block_pairs, scan_pairs
+from .pairs import block_pairs, kinded_pairs
+from .record import Prepared, Record, prepare
+from .table import Table
 
 __all__ = [
            "BUCKETS",
@@ -30,23 +35,27 @@ __all__ = [
            "MAX_BLOCK",
            "MAX_GROUP",
            "POSSIBLE_THRESHOLD",
+           "TRAIT_KEYS",
            "WORKLIST_THRESHOLD",
+           "Observation",
            "Parameters",
            "Prepared",
            "Reason",
            "Record",
            "Score",
+           "Table",
            "block_pairs",
            "blocking_keys",
            "bucket_of",
            "compare",
+           "compare_dates",
            "estimate",
-           "for_estimation",
+           "kinded_pairs",
            "linked_pairs",
            "linked_score",
-           "observe",
+           "observations",
            "prepare",
            "random_vectors",
-           "scan_pairs",
            "score_pair",
+           "score_pairs",
 ]

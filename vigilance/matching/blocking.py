@@ -19,10 +19,9 @@ by the scan (a common name in a big town), the others still cover those pairs.
 from __future__ import annotations
 
 import zlib
-from functools import lru_cache
 
-from .compare import Prepared
 from .names import PARTICLES
+from .record import Prepared
 
 MAX_BLOCK = 400
 # Keys on identity traits. EM learns m only from pairs sharing one of them: pairs found
@@ -99,20 +98,6 @@ KEY_TRAITS = {
     "C": frozenset({"birth_name", "first_name"}),
     "S": frozenset({"identifier", "sex", "birth_date", "birth_place"}),  # the NIR holds sex, birth month and place
 }
-
-
-def shared_kinds(a: Prepared, b: Prepared) -> str:
-    """The kinds of trait keys a pair shares, as a string of their letters."""
-    return "".join(sorted({k[0] for k in set(_keys(a)).intersection(_keys(b)) if k[0] in TRAIT_KEYS}))
-
-
-@lru_cache(maxsize=1 << 14)  # estimation meets each identity in several pairs
-def _keys(p: Prepared) -> tuple[str, ...]:
-    return tuple(blocking_keys(p))
-
-
-def for_estimation(keys_a: frozenset[str], keys_b: frozenset[str]) -> bool:
-    return any(k[0] in TRAIT_KEYS for k in keys_a & keys_b)
 
 
 def bucket_of(key: str) -> int:

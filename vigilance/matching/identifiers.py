@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from .dates import one_typo
-
 MALE_DIGITS = frozenset("137")
 FEMALE_DIGITS = frozenset("248")
 
@@ -33,19 +31,3 @@ def nir_fits(nir: str, *, sex: str, birth_date: str) -> bool:
     if (sex == "M" and nir[0] in FEMALE_DIGITS) or (sex == "F" and nir[0] in MALE_DIGITS):
         return False
     return not (len(birth_date) == 10 and birth_date[2:4] != nir[1:3])
-
-
-def compare_ids(a_ins: str, a_nirs: tuple[str, ...], a_foreign: str,
-                b_ins: str, b_nirs: tuple[str, ...], b_foreign: str) -> IdLevel:
-    """Compare 13-character matricules: INS, own NIRs (INS included) and a foreign (parent's) NIR."""
-    if a_ins and b_ins:
-        return IdLevel.INS_SAME if a_ins == b_ins else IdLevel.INS_DIFFERENT
-    if set(a_nirs) & set(b_nirs):
-        return IdLevel.SAME
-    if a_nirs and b_nirs:
-        if any(one_typo(x, y) for x in a_nirs for y in b_nirs):
-            return IdLevel.TYPO
-        return IdLevel.DIFFERENT
-    if (a_foreign and a_foreign in (*b_nirs, b_foreign)) or (b_foreign and b_foreign in a_nirs):
-        return IdLevel.PARENT
-    return IdLevel.MISSING

@@ -22,15 +22,17 @@ Each pair keeps the reasons behind its score.
 from __future__ import annotations
 
 import math
-import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .blocking import KEY_TRAITS, shared_kinds
-from .compare import FIELDS, LEVELS, Prepared, Vector, compare
-from .dates import year_gap
+import numpy as np
+
+from .blocking import KEY_TRAITS
+from .compare import FIELDS, ID, LEVELS, PL, SEX, Comparison, D, F, N, Vector, compare_many
+from .record import Prepared, Record
+from .table import Table
 
 MISSING = "missing"
 # Levels that say nothing about the pair: an unknown trait, a NIR shared only because it is a parent's.
@@ -93,6 +95,12 @@ class Parameters:
         return {}
 
     @cached_property
+    def level_weights(self) -> list[np.ndarray]:
+        """Per trait, the weight of each level code (0 for levels that say nothing)."""
+        return [np.array([0.0 if level in NEUTRAL else self.weight(name, level) for level in LEVELS[name]])
+                for name in FIELDS]
+
+    @cached_property
     def _weights(self) -> dict[tuple[str, str], float]:
         """Every weight computed once: a scan asks for them millions of times."""
         return {(name, str(level)): self._weight(name, level) for name, levels in LEVELS.items() for level in levels
@@ -133,26 +141,28 @@ class Score:
         return ";".join(r.code for r in sorted(self.reasons, key=lambda r: -abs(r.weight)))
 
 
-def domain_rules(vector: Vector, a: Prepared, b: Prepared) -> list[Reason]:
-    """Hard negatives a trait-by-trait sum misses; a pair sharing a trusted identifier is exempt."""
-    values = dict(zip(FIELDS, vector, strict=True))
-    if values["identifier"] in ("same", "ins_same") or not (a.record.sex or b.record.sex):
-        return []
-    names = values["birth_name"] in _NAME_MATCH
-    reasons = []
-    if names and values["birth_date"] in _DATE_CLOSE and values["first_name"] in _FIRST_OTHER:
-        reasons.append(Reason("rule", "twins", -_PENALTY))
-    elif names and values["sex"] == "different" and values["first_name"] in _FIRST_OTHER:
-        reasons.append(Reason("rule", "sibling", -_PENALTY))
-    elif names and values["first_name"] in _FIRST_MATCH and values["birth_date"] in _DATE_CLOSE \
-            and "different" in (values["birth_place"], values["identifier"]):
-        # Homonyms born the same day: a strict trait (birth place, own NIR) tells them apart.
-        reasons.append(Reason("rule", "homonyms", -_PENALTY))
-    gap = year_gap(a.record.birth_date, b.record.birth_date)
-    if names and values["first_name"] in _FIRST_MATCH and gap is not None and gap >= 12 \
-            and values["birth_date"] not in ("typo",):
-        reasons.append(Reason("rule", "parent_child", -_PENALTY))
-    return reasons
+# Hard negatives a trait-by-trait sum misses, in the order their reasons are shown.
+RULES = ("twins", "sibling", "homonyms", "parent_child")
+
+
+def _any_of(column: np.ndarray, codes: type, levels: Iterable[str]) -> np.ndarray:
+    return np.isin(column, [getattr(codes, level.upper()) for level in levels])
+
+
+def domain_rules(c: Comparison) -> np.ndarray:
+    """Which RULES pull each pair down (one column per rule); a pair sharing a trusted identifier is exempt."""
+    name, first, date, sex, place, ident = (c.levels[:, i] for i in range(6))
+    exempt = np.isin(ident, [ID.SAME, ID.INS_SAME]) | ~c.sexed
+    names = _any_of(name, N, _NAME_MATCH)
+    first_match, first_other = _any_of(first, F, _FIRST_MATCH), _any_of(first, F, _FIRST_OTHER)
+    date_close = _any_of(date, D, _DATE_CLOSE)
+    twins = names & date_close & first_other
+    sibling = ~twins & names & (sex == SEX.DIFFERENT) & first_other
+    # Homonyms born the same day: a strict trait (birth place, own NIR) tells them apart.
+    homonyms = ~twins & ~sibling & names & first_match & date_close \
+        & ((place == PL.DIFFERENT) | (ident == ID.DIFFERENT))
+    parent_child = names & first_match & (c.years_apart >= 12) & (date != D.TYPO)
+    return np.stack([twins, sibling, homonyms, parent_child], axis=1) & ~exempt[:, None]
 
 
 def score_vector(vector: Vector, params: Parameters, extra: Iterable[Reason] = ()) -> Score:
@@ -180,16 +190,67 @@ def _probability(weight: float) -> float:
     return 1 / (1 + 2 ** -max(min(weight, 60.0), -60.0))
 
 
-def score_pair(a: Prepared, b: Prepared, params: Parameters) -> Score:
-    vector, names_swapped = compare(a, b)
-    extra = domain_rules(vector, a, b)
-    if names_swapped:
-        extra.append(Reason("rule", "names_swapped", 0.0))
-    key = (vector, tuple(extra))
-    score = params._scores.get(key)
-    if score is None:
-        score = params._scores[key] = score_vector(vector, params, extra)
-    return score
+def score_pairs(t: Table, ia: np.ndarray, ib: np.ndarray, params: Parameters, minimum: float = 0.0
+                ) -> list[tuple[int, Score]]:
+    """The pairs (ia[k], ib[k]) of rows of `t` whose probability is at least `minimum`: (k, score) for each.
+
+    Weights are summed on arrays; a Score with its reasons is only built for the pairs kept.
+    """
+    c = compare_many(t, ia, ib)
+    rules = domain_rules(c)
+    weights = _log_odds(params.prior) + rules.sum(axis=1) * -_PENALTY
+    for i, column in enumerate(params.level_weights):
+        weights = weights + column[c.levels[:, i]]
+    kept = np.flatnonzero(weights >= _log_odds(minimum) - 1e-6) if minimum > 0 else np.arange(len(weights))
+    out = []
+    for k in kept.tolist():
+        extra = [Reason("rule", rule, -_PENALTY) for rule, on in zip(RULES, rules[k], strict=True) if on]
+        if c.names_swapped[k]:
+            extra.append(Reason("rule", "names_swapped", 0.0))
+        vector = c.vector(k)
+        key = (vector, tuple(extra))
+        score = params._scores.get(key)
+        if score is None:
+            score = params._scores[key] = score_vector(vector, params, extra)
+        if score.probability >= minimum:
+            out.append((k, score))
+    return out
+
+
+def score_pair(a: Prepared | Record, b: Prepared | Record, params: Parameters) -> Score:
+    table = Table.of([x.record if isinstance(x, Prepared) else x for x in (a, b)])
+    return score_pairs(table, np.array([0]), np.array([1]), params)[0][1]
+
+
+def _counted_rows(columns: np.ndarray) -> Iterator[tuple[tuple[int, ...], int]]:
+    rows, counts = np.unique(columns, axis=0, return_counts=True)
+    return zip(map(tuple, rows.tolist()), counts.tolist(), strict=True)
+
+
+def _vector(codes: Iterable[int]) -> Vector:
+    return tuple(str(LEVELS[f][code]) for f, code in zip(FIELDS, codes, strict=False))
+
+
+def observations(t: Table, ia: np.ndarray, ib: np.ndarray, kinds: Sequence[str]) -> Counter[Observation]:
+    """What EM sees of blocked pairs: vectors, domain-rule weight (twins stay non-matches), kinds of keys shared.
+
+    `kinds` holds, for each pair, the letters of the trait keys it shares.
+    """
+    c = compare_many(t, ia, ib)
+    kind_codes, kind_of = np.unique(np.asarray(kinds, dtype=object).astype(str), return_inverse=True)
+    columns = np.column_stack([c.levels, domain_rules(c).sum(axis=1), kind_of.reshape(-1)])
+    return Counter({(_vector(row[:7]), row[7] * -_PENALTY, str(kind_codes[row[8]])): count
+                    for row, count in _counted_rows(columns)})
+
+
+def random_vectors(t: Table, pairs: int, seed: int = 1) -> Counter[Vector]:
+    """Comparison vectors of random pairs of distinct rows (for u)."""
+    if len(t) < 2:
+        return Counter()
+    rng = np.random.default_rng(seed)
+    ia = rng.integers(0, len(t), pairs)
+    ib = (ia + rng.integers(1, len(t), pairs)) % len(t)  # never the row itself
+    return Counter({_vector(row): count for row, count in _counted_rows(compare_many(t, ia, ib).levels)})
 
 
 def u_from_random(vectors: Counter[Vector], prior: Parameters | None = None, strength: float = 50.0
@@ -207,26 +268,8 @@ def u_from_random(vectors: Counter[Vector], prior: Parameters | None = None, str
     return _normalise(acc)
 
 
-def random_vectors(records: Sequence[Prepared], pairs: int, seed: int = 1) -> Counter[Vector]:
-    """Comparison vectors of random pairs of distinct records (for u)."""
-    rng = random.Random(seed)
-    out: Counter[Vector] = Counter()
-    if len(records) < 2:
-        return out
-    for _ in range(pairs):
-        a, b = rng.sample(range(len(records)), 2)
-        out[compare(records[a], records[b])[0]] += 1
-    return out
-
-
 # A comparison vector, the weight of the domain rules on that pair, the kinds of trait keys it shares.
 Observation = tuple[Vector, float, str]
-
-
-def observe(a: Prepared, b: Prepared) -> Observation:
-    """What EM sees of a blocked pair: its vector, its domain-rule weight (twins stay non-matches), its keys."""
-    vector, _ = compare(a, b)
-    return vector, sum(r.weight for r in domain_rules(vector, a, b)), shared_kinds(a, b)
 
 
 def estimate(vectors: Counter[Observation], random_pairs: Counter[Vector] | None = None, total_pairs: int = 0,

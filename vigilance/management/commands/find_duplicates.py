@@ -8,7 +8,6 @@ import os
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from vigilance.matching import BUCKETS
 from vigilance.selectors import worklist
 from vigilance.services import duplicate_scan
 
@@ -24,8 +23,12 @@ class Command(BaseCommand):
                             help="Processus de calcul (PostgreSQL ; par défaut un par cœur)")
 
     def handle(self, *args, output=None, processes=1, **options):
-        with tqdm(total=BUCKETS, desc="blocs", disable=options["verbosity"] < 1, file=self.stderr) as bar:
-            run = duplicate_scan(progress=lambda done: bar.update(done - bar.n), processes=processes)
+        with tqdm(desc="paires (millions)", disable=options["verbosity"] < 1, file=self.stderr) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            run = duplicate_scan(progress=progress, processes=processes)
         self.stdout.write(f"{run.pairs_scored} paires comparées, {run.candidates_found} doublons potentiels.")
         if output:
             count = self._write(output)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
@@ -57,6 +57,7 @@ from vigilance.models import (
     ScanRun,
 )
 from vigilance.records import (
+    block_members,
     identity_index,
     index_missing,
     parameters,
@@ -201,41 +202,6 @@ def scan_start(*, acting_user=None, table: Table | None = None) -> ScanRun:
     return run
 
 
-def _blocks(bucket: int, kinds: frozenset[str] | None = None) -> dict[str, list[int]]:
-    """The keys of a bucket (of those kinds) shared by 2 to MAX_BLOCK identities, with their members.
-
-    A key shared by more (a common name in a big town) says nothing: the other keys cover its pairs.
-    """
-    letters = sorted(kinds) if kinds is not None else None
-    if connection.vendor == "postgresql":
-        # Grouped in the database: most keys belong to one identity and never reach Python.
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT key, array_agg(identity_id) FROM {MatchKey._meta.db_table} WHERE bucket = %s "
-                           + ("AND left(key, 1) = ANY(%s) " if letters else "")
-                           + "GROUP BY key HAVING count(*) BETWEEN 2 AND %s",
-                           [bucket, *([letters] if letters else []), MAX_BLOCK])
-            return dict(cursor.fetchall())
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for key, identity_id in (MatchKey.objects.filter(bucket=bucket).values_list("key", "identity_id")
-                             .iterator(chunk_size=20000)):
-        if letters is None or key[0] in letters:
-            blocks[key].append(identity_id)
-    return {k: v for k, v in blocks.items() if 2 <= len(v) <= MAX_BLOCK}
-
-
-def _all_blocks() -> Iterator[list[int]]:
-    """The members of every key shared by 2 to MAX_BLOCK identities, in one pass over the keys."""
-    if connection.vendor != "postgresql":
-        for bucket in range(BUCKETS):
-            yield from _blocks(bucket).values()
-        return
-    with transaction.atomic(), connection.chunked_cursor() as cursor:  # streamed: a million blocks
-        cursor.execute(f"SELECT array_agg(identity_id) FROM {MatchKey._meta.db_table} GROUP BY key "
-                       "HAVING count(*) BETWEEN 2 AND %s", [MAX_BLOCK])
-        while rows := cursor.fetchmany(50_000):
-            yield from (ids for (ids,) in rows)
-
-
 def _rows(table: Table | None, a: np.ndarray, b: np.ndarray) -> tuple[Table, np.ndarray, np.ndarray, np.ndarray]:
     """The table of the pairs' identities (loaded unless given), their rows, and which pairs are both active."""
     table = table if table is not None else table_of(np.union1d(a, b).tolist())
@@ -260,7 +226,7 @@ def _estimate(table: Table | None = None) -> tuple[Parameters, int]:
     observed: Counter[Observation] = Counter()
     scanned = 0
     for bucket in range(BUCKETS):
-        a, b, kinds = kinded_pairs(_blocks(bucket, TRAIT_KEYS))
+        a, b, kinds = kinded_pairs(*block_members(bucket, TRAIT_KEYS))
         bucket_table, ia, ib, kept = _rows(table, a, b)
         observed.update(observations(bucket_table, ia, ib, [kinds[k] for k in kept.tolist()]))
         scanned += 1
@@ -280,7 +246,7 @@ def scan_block(*, run_id: int, bucket: int, params: Parameters | None = None) ->
 
     A pair sharing keys of two buckets is scored in both (a few percent of pairs): recording is idempotent.
     """
-    a, b = block_pairs(_blocks(bucket).values())
+    a, b = block_pairs(*block_members(bucket)[:2])
     return _scan_pairs(run_id, a, b, params or parameters())
 
 
@@ -324,7 +290,7 @@ def duplicate_scan(*, acting_user=None, progress: Callable[[int, int], None] | N
     index_missing(processes=processes)
     table = table_of()
     run = scan_start(acting_user=acting_user, table=table)
-    a, b = block_pairs(_all_blocks())
+    a, b = block_pairs(*block_members()[:2])
     slices = [slice(start, start + _SLICE_PAIRS) for start in range(0, len(a), _SLICE_PAIRS)] or [slice(0, 0)]
     ScanRun.objects.filter(pk=run.pk).update(blocks_total=len(slices))
     _worker_state.update(run_id=run.pk, params=parameters(), table=table, a=a, b=b)

@@ -29,6 +29,7 @@ def fold(raw: str) -> str:
     return " ".join(_SEPARATORS.sub(" ", text).split())
 
 
+@lru_cache(maxsize=1 << 17)  # a base of millions holds a few hundred thousand distinct names
 def tokens(raw: str) -> tuple[str, ...]:
     """The words of a name without its particles (all of them kept if the name is only particles)."""
     words = tuple(fold(raw).split())
@@ -36,6 +37,7 @@ def tokens(raw: str) -> tuple[str, ...]:
     return kept or words
 
 
+@lru_cache(maxsize=1 << 17)
 def compact(raw: str) -> str:
     """The comparison form of a name: its words without particles, glued together."""
     return "".join(tokens(raw))

@@ -8,7 +8,7 @@ gives them for one identity (blocking keys).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .identifiers import nir_fits
 from .names import compact, phonetic, tokens
@@ -78,10 +78,10 @@ def address_form(address: str) -> str:
     return " ".join(address.upper().split())
 
 
-def swap(r: Record) -> Record:
-    """The same identity with birth name and first name exchanged (a classic entry error)."""
-    return replace(r, birth_name=r.first_name or r.first_names, first_name=r.birth_name,
-                   first_names=r.birth_name, used_name="")
+def swapped_names(birth_name: str, first_names: str, first_name: str) -> tuple[str, str, str, str]:
+    """Birth name, used name, first name and first names once birth name and first name are exchanged
+    (a classic entry error)."""
+    return first_name or first_names, "", birth_name, birth_name
 
 
 def prepare(r: Record) -> Prepared:

@@ -10,13 +10,14 @@ million identities holds about a hundred thousand distinct names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
 
 from .names import compact
-from .record import Record, address_form, first_forms, id_forms, name_forms, swap
+from .record import Record, address_form, first_forms, id_forms, name_forms, swapped_names
 
 PAD = -1  # fills the rows of a set column (tokens, first names) shorter than the widest
 
@@ -78,13 +79,12 @@ class Table:
 
 
 class _Builder:
-    """Interns strings and caches the forms of each distinct name while columns are filled."""
+    """Interns strings and computes the forms of each distinct name, date or place once."""
 
     def __init__(self) -> None:
         self.codes: dict[str, int] = {"": 0}
         self.strings: list[str] = [""]
-        self.name_cache: dict[tuple[str, str], tuple] = {}
-        self.first_cache: dict[tuple[str, str, str], tuple] = {}
+        self.memos: dict[str, dict] = defaultdict(dict)
 
     def code(self, text: str) -> int:
         code = self.codes.get(text)
@@ -93,54 +93,56 @@ class _Builder:
             self.strings.append(text)
         return code
 
-    def _names(self, r: Record) -> tuple:
-        key = (r.birth_name, r.used_name)
-        row = self.name_cache.get(key)
-        if row is None:
-            name, used, name_phon, used_phon, words = name_forms(*key)
-            row = self.name_cache[key] = (*map(self.code, (name, used, name_phon, used_phon)),
-                                          tuple(map(self.code, sorted(words))))
-        key2 = (r.first_name, r.first_names, r.used_first_name)
-        row2 = self.first_cache.get(key2)
-        if row2 is None:
-            first, first_phon, firsts, firsts_all = first_forms(*key2)
-            row2 = self.first_cache[key2] = (self.code(first), self.code(first_phon),
-                                             tuple(map(self.code, sorted(firsts))), self.code(firsts_all))
-        return (*row, *row2)
+    def _memo(self, kind: str, key, compute: Callable):
+        memo = self.memos[kind]
+        value = memo.get(key)
+        if value is None:
+            value = memo[key] = compute(*key) if isinstance(key, tuple) else compute(key)
+        return value
+
+    def _name(self, birth_name: str, used_name: str) -> tuple:
+        name, used, name_phon, used_phon, words = name_forms(birth_name, used_name)
+        return (*map(self.code, (name, used, name_phon, used_phon)), tuple(map(self.code, sorted(words))))
+
+    def _first(self, first_name: str, first_names: str, used_first_name: str) -> tuple:
+        first, first_phon, firsts, firsts_all = first_forms(first_name, first_names, used_first_name)
+        return self.code(first), self.code(first_phon), tuple(map(self.code, sorted(firsts))), self.code(firsts_all)
+
+    def _names(self, birth_name: str, used_name: str, first_name: str, first_names: str, used_first_name: str
+               ) -> tuple:
+        return (*self._memo("name", (birth_name, used_name), self._name),
+                *self._memo("first", (first_name, first_names, used_first_name), self._first))
+
+    def _date(self, date: str) -> tuple[int, int, int, int, int]:
+        if not (len(date) == 10 and date[:4].isdigit() and date[5:7].isdigit() and date[8:].isdigit()):
+            return 0, 0, 0, 0, 0
+        return self.code(date), self.code(date.replace("-", "")), int(date[:4]), int(date[5:7]), int(date[8:])
+
+    def _place(self, place: str) -> tuple[int, int]:
+        place = "" if place == "99999" else place
+        return self.code(place), (self.code(place[:2]) if place[:2] != "99" else 0)
+
+    def _row(self, r: Record) -> tuple:
+        ins, nirs, foreign = id_forms(r.nir, r.ins, r.sex, r.birth_date)
+        return (r.id, self._names(r.birth_name, r.used_name, r.first_name, r.first_names, r.used_first_name),
+                self._names(*swapped_names(r.birth_name, r.first_names, r.first_name), r.used_first_name),
+                *self._memo("date", r.birth_date, self._date), 1 if r.sex == "M" else 2 if r.sex == "F" else 0,
+                bool(r.sex), *self._memo("place", r.birth_place, self._place), self.code(ins),
+                tuple(map(self.code, nirs)), self.code(foreign), self.code(address_form(r.address)),
+                self.code(r.postcode), self._memo("city", r.city, lambda city: self.code(compact(city))))
 
     def build(self, records: Iterable[Record]) -> Table:
-        cols: dict[str, list] = {k: [] for k in ("ids", "names", "swapped", "date", "digits", "sex", "sexed",
-                                                 "place", "place_area", "ins", "nirs", "foreign_nir", "address",
-                                                 "postcode", "city")}
-        for r in records:
-            cols["ids"].append(r.id)
-            cols["names"].append(self._names(r))
-            cols["swapped"].append(self._names(swap(r)))
-            full = len(r.birth_date) == 10 and r.birth_date[:4].isdigit() and r.birth_date[5:7].isdigit() \
-                and r.birth_date[8:].isdigit()
-            cols["date"].append(self.code(r.birth_date) if full else 0)
-            cols["digits"].append(self.code(r.birth_date.replace("-", "")) if full else 0)
-            cols["sex"].append(1 if r.sex == "M" else 2 if r.sex == "F" else 0)
-            cols["sexed"].append(bool(r.sex))
-            place = "" if r.birth_place == "99999" else r.birth_place
-            cols["place"].append(self.code(place))
-            cols["place_area"].append(self.code(place[:2]) if place[:2] != "99" else 0)
-            ins, nirs, foreign = id_forms(r.nir, r.ins, r.sex, r.birth_date)
-            cols["ins"].append(self.code(ins))
-            cols["nirs"].append(tuple(map(self.code, nirs)))
-            cols["foreign_nir"].append(self.code(foreign))
-            cols["address"].append(self.code(address_form(r.address)))
-            cols["postcode"].append(self.code(r.postcode))
-            cols["city"].append(self.code(compact(r.city)))
-        dates = [self.strings[c] if c else "0000-00-00" for c in cols["date"]]
-        year, month, day = (np.array([int(d[s]) for d in dates], np.int16)
-                            for s in (slice(0, 4), slice(5, 7), slice(8, 10)))
-        ints = {k: np.array(cols[k], np.int32) for k in ("date", "digits", "sex", "place", "place_area", "ins",
-                                                         "foreign_nir", "address", "postcode", "city")}
-        return Table(ids=np.array(cols["ids"], np.int64), names=_names_columns(cols["names"]),
-                     swapped=_names_columns(cols["swapped"]), year=year, month=month, day=day,
-                     sexed=np.array(cols["sexed"], bool), nirs=_padded(cols["nirs"], 0, width=2),
-                     strings=self.strings, **ints)
+        rows = [self._row(r) for r in records]
+        (ids, names, swapped, date, digits, year, month, day, sex, sexed, place, place_area, ins, nirs, foreign,
+         address, postcode, city) = zip(*rows, strict=True) if rows else ((),) * 18
+        del rows
+        ints = {k: np.array(v, np.int32) for k, v in (("date", date), ("digits", digits), ("sex", sex),
+                                                      ("place", place), ("place_area", place_area), ("ins", ins),
+                                                      ("foreign_nir", foreign), ("address", address),
+                                                      ("postcode", postcode), ("city", city))}
+        return Table(ids=np.array(ids, np.int64), names=_names_columns(names), swapped=_names_columns(swapped),
+                     year=np.array(year, np.int16), month=np.array(month, np.int16), day=np.array(day, np.int16),
+                     sexed=np.array(sexed, bool), nirs=_padded(nirs, 0, width=2), strings=self.strings, **ints)
 
 
 def _padded(rows: Sequence[tuple[int, ...]], pad: int, width: int = 1) -> np.ndarray:
@@ -151,7 +153,7 @@ def _padded(rows: Sequence[tuple[int, ...]], pad: int, width: int = 1) -> np.nda
     return out
 
 
-def _names_columns(rows: list[tuple]) -> Names:
+def _names_columns(rows: Sequence[tuple]) -> Names:
     name, used, name_phon, used_phon, words, first, first_phon, firsts, firsts_all = zip(*rows, strict=True) \
         if rows else ((),) * 9
     ints = [np.array(c, np.int32) for c in (name, used, name_phon, used_phon, first, first_phon, firsts_all)]

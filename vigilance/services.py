@@ -288,7 +288,7 @@ def duplicate_scan(*, acting_user=None, progress: Callable[[int, int], None] | N
     that many forked processes, which share the table and the pairs.
     """
     index_missing(processes=processes)
-    table = table_of()
+    table = table_of(processes=processes)
     run = scan_start(acting_user=acting_user, table=table)
     a, b = block_pairs(*block_members()[:2])
     slices = [slice(start, start + _SLICE_PAIRS) for start in range(0, len(a), _SLICE_PAIRS)] or [slice(0, 0)]

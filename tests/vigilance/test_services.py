@@ -169,3 +169,45 @@ def test_a_linked_pair_judged_not_a_duplicate_never_comes_back(facility, referen
     services.duplicate_candidate_dismiss(candidate=_pairs()["L1", "L3"], acting_user=referent, reason="Deux soeurs")
     services.duplicate_scan()
     assert _pairs()["L1", "L3"].state == CandidateState.DISMISSED
+
+
+def test_block_members_from_postgresql_match_the_keys(facility):
+    _base(facility)
+    services.index_missing()
+    from vigilance.records import _block_members_in_python, block_members
+
+    def blocks(members):
+        block, ids, kinds = members
+        grouped = {}
+        for n, i, kind in zip(block.tolist(), ids.tolist(), kinds.tolist(), strict=True):
+            grouped.setdefault(n, (kind, set()))[1].add(i)
+        return sorted((kind, sorted(ids)) for kind, ids in grouped.values())
+
+    expected = blocks(_block_members_in_python(None, None))
+    assert expected  # the base shares keys
+    assert blocks(block_members()) == expected
+    assert blocks(block_members(kinds=frozenset("E"))) == [b for b in expected if b[0] == "E"]
+
+
+def test_keys_with_copy_separators_are_stored_as_computed(facility):
+    hostile = dict(JEAN, address="12 RUE\\DU\tPONT", postcode="75\\011")
+    identity = PatientIdentity.objects.create(facility=facility, source_id="K1", **hostile)
+    services.index_missing()
+    from vigilance.matching import blocking_keys, prepare
+    from vigilance.records import record_of
+
+    stored = set(MatchKey.objects.filter(identity=identity).values_list("key", flat=True))
+    assert stored == set(blocking_keys(prepare(record_of(identity))))
+    assert any("\\" in key for key in stored)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scan_in_several_processes_finds_what_one_process_finds(facility):
+    _base(facility)
+    one = services.duplicate_scan(processes=1)
+    found_once = set(DuplicateCandidate.objects.values_list("identity_a", "identity_b", "score"))
+    DuplicateCandidate.objects.all().delete()
+    two = services.duplicate_scan(processes=2)
+    assert set(DuplicateCandidate.objects.values_list("identity_a", "identity_b", "score")) == found_once
+    assert (two.pairs_scored, two.candidates_found) == (one.pairs_scored, one.candidates_found) != (0, 0)
+    assert two.state == ScanRun.State.DONE

@@ -9,6 +9,7 @@ gives them for one identity (blocking keys).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .identifiers import nir_fits
 from .names import compact, phonetic, tokens
@@ -50,6 +51,7 @@ class Prepared:
     address: str
 
 
+@lru_cache(maxsize=1 << 17)  # frequent names: keying a base prepares them again and again
 def name_forms(birth_name: str, used_name: str) -> tuple[str, str, str, str, frozenset[str]]:
     """Compact birth name, compact used name ("" when the same), their phonetic keys, their words."""
     name, used = compact(birth_name), compact(used_name)
@@ -58,6 +60,7 @@ def name_forms(birth_name: str, used_name: str) -> tuple[str, str, str, str, fro
             frozenset(tokens(birth_name)) | frozenset(tokens(used_name)))
 
 
+@lru_cache(maxsize=1 << 17)
 def first_forms(first_name: str, first_names: str, used_first_name: str
                 ) -> tuple[str, str, frozenset[str], str]:
     """Compact first first name, its phonetic key, every first name compact, all first names glued."""

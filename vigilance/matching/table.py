@@ -77,6 +77,49 @@ class Table:
     def of(cls, records: Iterable[Record]) -> Table:
         return _Builder().build(records)
 
+    @classmethod
+    def concat(cls, parts: Sequence[Table]) -> Table:
+        """One table of several (built in parallel): the later parts' string codes are translated."""
+        strings = list(parts[0].strings) if parts else [""]
+        codes = {text: code for code, text in enumerate(strings)}
+        recoded = []
+        for part in parts:
+            translate = np.empty(len(part.strings) + 1, np.int32)
+            translate[-1] = PAD  # PAD (-1) indexes this last slot and stays PAD
+            for code, text in enumerate(part.strings):
+                translate[code] = new = codes.setdefault(text, len(strings))
+                if new == len(strings):
+                    strings.append(text)
+            recoded.append(part._translated(translate))
+        return Table(**{f.name: _concat(f.name, [getattr(p, f.name) for p in recoded]) for f in fields(cls)
+                        if f.name != "strings"}, strings=strings)
+
+    def _translated(self, translate: np.ndarray) -> Table:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in _CODE_COLUMNS:
+            values[name] = translate[values[name]]
+        for name in ("names", "swapped"):
+            values[name] = Names(*(translate[getattr(values[name], f.name)] for f in fields(Names)))
+        return Table(**values)
+
+
+# Columns of string codes (besides the name columns); the others are numbers.
+_CODE_COLUMNS = ("date", "digits", "place", "place_area", "ins", "nirs", "foreign_nir", "address", "postcode",
+                 "city")
+
+
+_PADS = {"tokens": PAD, "firsts": PAD, "nirs": 0}  # what fills each set column
+
+
+def _concat(name: str, columns: list):
+    """Concatenated columns; set columns are widened to the widest first."""
+    if isinstance(columns[0], Names):
+        return Names(*(_concat(f.name, [getattr(c, f.name) for c in columns]) for f in fields(Names)))
+    if columns[0].ndim == 2:
+        width = max(c.shape[1] for c in columns)
+        columns = [np.pad(c, ((0, 0), (0, width - c.shape[1])), constant_values=_PADS[name]) for c in columns]
+    return np.concatenate(columns)
+
 
 class _Builder:
     """Interns strings and computes the forms of each distinct name, date or place once."""

@@ -190,10 +190,23 @@ def _key_indexes_built_after(drop: bool):
     try:
         yield
     finally:
+        names = [index.name for index in indexes]
+        pool = worker_pool(len(names))
+        if pool is None:
+            for name in names:
+                _index_add(name)
+        else:
+            with pool:  # one index per process: each build is mostly one sort
+                pool.map(_index_add, names)
+
+
+def _index_add(name: str) -> None:
+    try:
         with connection.schema_editor() as editor:
             editor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # sort in memory, not in temporary files
-            for index in indexes:
-                editor.add_index(MatchKey, index)
+            editor.add_index(MatchKey, next(i for i in MatchKey._meta.indexes if i.name == name))
+    finally:
+        connection.close()
 
 
 def _index_range_child(after: int, until: int, batch: int) -> int:

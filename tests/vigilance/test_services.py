@@ -211,3 +211,21 @@ def test_the_scan_in_several_processes_finds_what_one_process_finds(facility):
     assert set(DuplicateCandidate.objects.values_list("identity_a", "identity_b", "score")) == found_once
     assert (two.pairs_scored, two.candidates_found) == (one.pairs_scored, one.candidates_found) != (0, 0)
     assert two.state == ScanRun.State.DONE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_bulk_keying_rebuilds_the_key_indexes(facility, monkeypatch):
+    from django.db import connection
+
+    from vigilance import records
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the indexes are dropped and rebuilt around COPY on PostgreSQL only")
+    monkeypatch.setattr(records, "_BULK", 1)  # any base counts as bulk-loaded
+    _base(facility)
+    assert records.index_missing(processes=2) == 7
+    with connection.cursor() as cursor:
+        names = set(connection.introspection.get_constraints(cursor, MatchKey._meta.db_table))
+    assert {"matchkey_key", "matchkey_bucket_key"} <= names
+    assert MatchKey.objects.filter(identity__source_id="P1").count() == len(
+        services.blocking_keys(services.prepare(records.record_of(PatientIdentity.objects.get(source_id="P1")))))

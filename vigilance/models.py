@@ -21,7 +21,9 @@ from identities.models import PatientIdentity
 class MatchKey(models.Model):
     """One blocking key of one identity (see vigilance.matching.blocking)."""
 
-    identity = models.ForeignKey(PatientIdentity, on_delete=models.CASCADE, related_name="match_keys")
+    # No index of its own: the unique (identity, key) index starts with it.
+    identity = models.ForeignKey(PatientIdentity, on_delete=models.CASCADE, related_name="match_keys",
+                                 db_index=False)
     key = models.CharField(max_length=64)
     bucket = models.PositiveSmallIntegerField()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
@@ -287,10 +288,15 @@ def duplicate_scan(*, acting_user=None, progress: Callable[[int, int], None] | N
     pair is scored once; with `processes` > 1 on PostgreSQL, slices of the pairs are scored in
     that many forked processes, which share the table and the pairs.
     """
+    clock = _Clock()
     index_missing(processes=processes)
+    clock.lap("keys")
     table = table_of(processes=processes)
+    clock.lap("table")
     run = scan_start(acting_user=acting_user, table=table)
+    clock.lap("estimation")
     a, b = block_pairs(*block_members()[:2])
+    clock.lap("pairs")
     slices = [slice(start, start + _SLICE_PAIRS) for start in range(0, len(a), _SLICE_PAIRS)] or [slice(0, 0)]
     ScanRun.objects.filter(pk=run.pk).update(blocks_total=len(slices))
     _worker_state.update(run_id=run.pk, params=parameters(), table=table, a=a, b=b)
@@ -301,10 +307,26 @@ def duplicate_scan(*, acting_user=None, progress: Callable[[int, int], None] | N
             if progress:
                 progress(done, len(slices))
     _worker_state.clear()
+    clock.lap("scoring")
     run.refresh_from_db()
-    logger.info("duplicate scan %s done: %d pairs scored, %d candidates", run.pk, run.pairs_scored,
-                run.candidates_found)
+    logger.info("duplicate scan %s done: %d pairs scored, %d candidates (seconds: %s)", run.pk, run.pairs_scored,
+                run.candidates_found, clock)
     return run
+
+
+class _Clock:
+    """Seconds spent in each step of a scan, for its log line."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, float] = {}
+        self.last = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.steps[step], self.last = round(now - self.last, 1), now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{step} {seconds}" for step, seconds in self.steps.items())
 
 
 _SLICE_PAIRS = 1_000_000  # pairs per block of the command's scan: its progress step

@@ -51,13 +51,21 @@ def test_kinded_pairs_tells_the_kinds_of_keys_each_pair_shares():
         (1, 2): "CE", (1, 3): "C", (2, 3): "C"}
 
 
-def test_a_table_joined_from_parts_compares_as_one_table():
-    whole = Table.of(RECORDS)
-    joined = Table.concat([Table.of(RECORDS[:3]), Table.of(RECORDS[3:5]), Table.of(RECORDS[5:])])
-    ia, ib = np.triu_indices(len(RECORDS), 1)
-    assert joined.ids.tolist() == whole.ids.tolist()
-    assert [s for _, s in score_pairs(joined, ia, ib, Parameters())] == \
-        [s for _, s in score_pairs(whole, ia, ib, Parameters())]
+def test_a_table_computes_each_form_once_per_distinct_spelling_and_keeps_row_order():
+    rows = [*RECORDS, *RECORDS]  # every spelling twice
+    table = Table.of(rows)
+    assert table.ids.tolist() == [r.id for r in rows]
+    assert len(table.strings) == len(set(table.strings))  # one code per string
+    half = len(RECORDS)
+    assert table.names.name[:half].tolist() == table.names.name[half:].tolist()
+    assert table.nirs[0].tolist()[:1] == [table.strings.index("1800575056123")]
+
+
+def test_an_empty_table_has_the_shapes_of_its_columns():
+    table = Table.of([])
+    assert len(table) == 0
+    assert table.names.tokens.shape[0] == table.nirs.shape[0] == 0
+    assert score_pairs(table, np.zeros(0, np.int64), np.zeros(0, np.int64), Parameters()) == []
 
 
 def test_score_pairs_keeps_only_pairs_at_the_minimum_with_their_index():

@@ -32,7 +32,9 @@ def fold(raw: str) -> str:
 @lru_cache(maxsize=1 << 17)  # a base of millions holds a few hundred thousand distinct names
 def tokens(raw: str) -> tuple[str, ...]:
     """The words of a name without its particles (all of them kept if the name is only particles)."""
-    words = tuple(fold(raw).split())
+    # Folded word by word (the same as folding the whole: whitespace is a separator either way), so that
+    # "JEAN PIERRE PAUL" reuses the folded JEAN, PIERRE and PAUL.
+    words = tuple(w for part in (raw or "").split() for w in fold(part).split())
     kept = tuple(w for w in words if w not in PARTICLES)
     return kept or words
 
@@ -65,10 +67,13 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p
 ))
 
 
-@lru_cache(maxsize=65536)
 def phonetic(raw: str) -> str:
     """A French phonetic key of a name or first name ("" for an empty name)."""
-    key = compact(raw)
+    return _sound(compact(raw))
+
+
+@lru_cache(maxsize=1 << 17)  # by compact form: "Le Goff", "LE GOFF" and "LEGOFF" are rewritten once
+def _sound(key: str) -> str:
     for pattern, replacement in _RULES:
         key = pattern.sub(replacement, key)
     return key

@@ -10,9 +10,11 @@ million identities holds about a hundred thousand distinct names.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import gc
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from itertools import starmap
 
 import numpy as np
 
@@ -75,59 +77,101 @@ class Table:
 
     @classmethod
     def of(cls, records: Iterable[Record]) -> Table:
-        return _Builder().build(records)
+        return cls.of_rows([tuple(getattr(r, f) for f in RECORD_FIELDS) for r in records])
 
     @classmethod
-    def concat(cls, parts: Sequence[Table]) -> Table:
-        """One table of several (built in parallel): the later parts' string codes are translated."""
-        strings = list(parts[0].strings) if parts else [""]
-        codes = {text: code for code, text in enumerate(strings)}
-        recoded = []
-        for part in parts:
-            translate = np.empty(len(part.strings) + 1, np.int32)
-            translate[-1] = PAD  # PAD (-1) indexes this last slot and stays PAD
-            for code, text in enumerate(part.strings):
-                translate[code] = new = codes.setdefault(text, len(strings))
-                if new == len(strings):
-                    strings.append(text)
-            recoded.append(part._translated(translate))
-        return Table(**{f.name: _concat(f.name, [getattr(p, f.name) for p in recoded]) for f in fields(cls)
-                        if f.name != "strings"}, strings=strings)
+    def of_rows(cls, rows: Sequence[Sequence[str | int | None]], starmap: Starmap = starmap) -> Table:
+        """A table of rows holding a Record's fields in order (None read as "").
 
-    def _translated(self, translate: np.ndarray) -> Table:
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        for name in _CODE_COLUMNS:
-            values[name] = translate[values[name]]
-        for name in ("names", "swapped"):
-            values[name] = Names(*(translate[getattr(values[name], f.name)] for f in fields(Names)))
-        return Table(**values)
+        `starmap` computes the forms of the distinct values (a process pool's, for millions of rows).
+        """
+        with _collector_paused():
+            columns = list(zip(*rows, strict=True)) if rows else [()] * len(RECORD_FIELDS)
+            values = {f: [v or "" for v in c] for f, c in zip(RECORD_FIELDS[1:], columns[1:], strict=True)}
+            return _Builder(starmap).build(columns[0], values)
 
 
-# Columns of string codes (besides the name columns); the others are numbers.
-_CODE_COLUMNS = ("date", "digits", "place", "place_area", "ins", "nirs", "foreign_nir", "address", "postcode",
-                 "city")
+RECORD_FIELDS = tuple(f.name for f in fields(Record))
 
 
-_PADS = {"tokens": PAD, "firsts": PAD, "nirs": 0}  # what fills each set column
+@contextmanager
+def _collector_paused():
+    """No cyclic garbage collection while millions of tuples are made (none of them in a cycle): each
+    collection would walk them all again (a million rows: 24 s with it, 16 s without)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+Starmap = Callable[[Callable, Iterable[tuple]], Iterable[tuple]]
 
 
-def _concat(name: str, columns: list):
-    """Concatenated columns; set columns are widened to the widest first."""
-    if isinstance(columns[0], Names):
-        return Names(*(_concat(f.name, [getattr(c, f.name) for c in columns]) for f in fields(Names)))
-    if columns[0].ndim == 2:
-        width = max(c.shape[1] for c in columns)
-        columns = [np.pad(c, ((0, 0), (0, width - c.shape[1])), constant_values=_PADS[name]) for c in columns]
-    return np.concatenate(columns)
+def _distinct(values: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct values (first seen first) and the index of each value among them."""
+    index = {value: i for i, value in enumerate(dict.fromkeys(values))}
+    return list(index), np.fromiter(map(index.__getitem__, values), np.int64, len(values))
+
+
+# The forms of each column group, from raw strings to strings (interned as codes), numbers, or tuples of
+# strings (set columns). Module functions: a process pool can compute them.
+
+def _name_forms(birth_name: str, used_name: str) -> tuple:
+    name, used, name_phon, used_phon, words = name_forms(birth_name, used_name)
+    return name, used, name_phon, used_phon, tuple(sorted(words))
+
+
+def _first_forms(first_name: str, first_names: str, used_first_name: str) -> tuple:
+    first, first_phon, firsts, firsts_all = first_forms(first_name, first_names, used_first_name)
+    return first, first_phon, tuple(sorted(firsts)), firsts_all
+
+
+def _swapped_name_forms(first_names: str, first_name: str) -> tuple:
+    return _name_forms(*swapped_names("", first_names, first_name)[:2])
+
+
+def _swapped_first_forms(birth_name: str, used_first_name: str) -> tuple:
+    return _first_forms(*swapped_names(birth_name, "", "")[2:], used_first_name)
+
+
+def _date_forms(date: str) -> tuple:
+    if not (len(date) == 10 and date[:4].isdigit() and date[5:7].isdigit() and date[8:].isdigit()):
+        return "", "", 0, 0, 0
+    return date, date.replace("-", ""), int(date[:4]), int(date[5:7]), int(date[8:])
+
+
+def _place_forms(place: str) -> tuple:
+    place = "" if place == "99999" else place
+    return place, place[:2] if place[:2] != "99" else ""
+
+
+def _sex_forms(sex: str) -> tuple:
+    return 1 if sex == "M" else 2 if sex == "F" else 0, int(bool(sex))
+
+
+def _address_forms(address: str) -> tuple:
+    return (address_form(address),)
+
+
+def _city_forms(city: str) -> tuple:
+    return (compact(city),)
+
+
+def _as_is(text: str) -> tuple:
+    return (text,)
+
+
+_POOLED = 20_000  # from this many distinct combinations, forms are computed by `starmap`
 
 
 class _Builder:
-    """Interns strings and computes the forms of each distinct name, date or place once."""
+    """Computes each form once per distinct combination of the raw values it reads, and interns strings."""
 
-    def __init__(self) -> None:
+    def __init__(self, starmap: Starmap) -> None:
         self.codes: dict[str, int] = {"": 0}
         self.strings: list[str] = [""]
-        self.memos: dict[str, dict] = defaultdict(dict)
+        self.starmap = starmap
 
     def code(self, text: str) -> int:
         code = self.codes.get(text)
@@ -136,69 +180,59 @@ class _Builder:
             self.strings.append(text)
         return code
 
-    def _memo(self, kind: str, key, compute: Callable):
-        memo = self.memos[kind]
-        value = memo.get(key)
-        if value is None:
-            value = memo[key] = compute(*key) if isinstance(key, tuple) else compute(key)
-        return value
+    def per_distinct(self, columns: list[Sequence[str]], forms: Callable[..., tuple], pad: int = PAD,
+                     pooled: bool = True) -> list[np.ndarray]:
+        """`forms` once per distinct combination of the columns, spread back to every row: one array per
+        element of its tuple (strings as codes; tuples as rows of a 2-D array filled with `pad`).
 
-    def _name(self, birth_name: str, used_name: str) -> tuple:
-        name, used, name_phon, used_phon, words = name_forms(birth_name, used_name)
-        return (*map(self.code, (name, used, name_phon, used_phon)), tuple(map(self.code, sorted(words))))
+        `pooled`: computed by the builder's `starmap` when there are many (not for forms cheaper than
+        sending their values to another process).
+        """
+        combination = np.zeros(len(columns[0]), np.int64)
+        distinct = []
+        for column in columns:
+            values, codes = _distinct(column)
+            combination = combination * max(len(values), 1) + codes
+            distinct.append((values, codes))
+        _, first, inverse = np.unique(combination, return_index=True, return_inverse=True)
+        args = list(zip(*(np.array(values, dtype=object)[codes[first]] for values, codes in distinct), strict=True)) \
+            or [("",) * len(columns)]  # an empty table still has the columns' shapes
+        results = list((self.starmap if pooled and len(args) >= _POOLED else starmap)(forms, args))
+        return [self._encoded(part, pad)[inverse.reshape(-1)] for part in zip(*results, strict=True)]
 
-    def _first(self, first_name: str, first_names: str, used_first_name: str) -> tuple:
-        first, first_phon, firsts, firsts_all = first_forms(first_name, first_names, used_first_name)
-        return self.code(first), self.code(first_phon), tuple(map(self.code, sorted(firsts))), self.code(firsts_all)
+    def _encoded(self, part: tuple, pad: int) -> np.ndarray:
+        """Strings as codes, tuples of strings as rows of codes (as wide as the widest, filled with `pad`),
+        numbers as they are; each distinct string is looked up once."""
+        if isinstance(part[0], (int, np.integer)):
+            return np.array(part, np.int32)
+        width = max(1, *map(len, part)) if isinstance(part[0], tuple) else 0
+        flat = [x for value in part for x in (*value, *(None,) * (width - len(value)))] if width else part
+        values, index = _distinct(flat)
+        codes = np.array([pad if v is None else self.code(v) for v in values], np.int32)[index]
+        return codes.reshape(len(part), width) if width else codes
 
-    def _names(self, birth_name: str, used_name: str, first_name: str, first_names: str, used_first_name: str
-               ) -> tuple:
-        return (*self._memo("name", (birth_name, used_name), self._name),
-                *self._memo("first", (first_name, first_names, used_first_name), self._first))
-
-    def _date(self, date: str) -> tuple[int, int, int, int, int]:
-        if not (len(date) == 10 and date[:4].isdigit() and date[5:7].isdigit() and date[8:].isdigit()):
-            return 0, 0, 0, 0, 0
-        return self.code(date), self.code(date.replace("-", "")), int(date[:4]), int(date[5:7]), int(date[8:])
-
-    def _place(self, place: str) -> tuple[int, int]:
-        place = "" if place == "99999" else place
-        return self.code(place), (self.code(place[:2]) if place[:2] != "99" else 0)
-
-    def _row(self, r: Record) -> tuple:
-        ins, nirs, foreign = id_forms(r.nir, r.ins, r.sex, r.birth_date)
-        return (r.id, self._names(r.birth_name, r.used_name, r.first_name, r.first_names, r.used_first_name),
-                self._names(*swapped_names(r.birth_name, r.first_names, r.first_name), r.used_first_name),
-                *self._memo("date", r.birth_date, self._date), 1 if r.sex == "M" else 2 if r.sex == "F" else 0,
-                bool(r.sex), *self._memo("place", r.birth_place, self._place), self.code(ins),
-                tuple(map(self.code, nirs)), self.code(foreign), self.code(address_form(r.address)),
-                self.code(r.postcode), self._memo("city", r.city, lambda city: self.code(compact(city))))
-
-    def build(self, records: Iterable[Record]) -> Table:
-        rows = [self._row(r) for r in records]
-        (ids, names, swapped, date, digits, year, month, day, sex, sexed, place, place_area, ins, nirs, foreign,
-         address, postcode, city) = zip(*rows, strict=True) if rows else ((),) * 18
-        del rows
-        ints = {k: np.array(v, np.int32) for k, v in (("date", date), ("digits", digits), ("sex", sex),
-                                                      ("place", place), ("place_area", place_area), ("ins", ins),
-                                                      ("foreign_nir", foreign), ("address", address),
-                                                      ("postcode", postcode), ("city", city))}
-        return Table(ids=np.array(ids, np.int64), names=_names_columns(names), swapped=_names_columns(swapped),
-                     year=np.array(year, np.int16), month=np.array(month, np.int16), day=np.array(day, np.int16),
-                     sexed=np.array(sexed, bool), nirs=_padded(nirs, 0, width=2), strings=self.strings, **ints)
-
-
-def _padded(rows: Sequence[tuple[int, ...]], pad: int, width: int = 1) -> np.ndarray:
-    width = max([width, *map(len, rows)])
-    out = np.full((len(rows), width), pad, np.int32)
-    for i, row in enumerate(rows):
-        out[i, :len(row)] = row
-    return out
-
-
-def _names_columns(rows: Sequence[tuple]) -> Names:
-    name, used, name_phon, used_phon, words, first, first_phon, firsts, firsts_all = zip(*rows, strict=True) \
-        if rows else ((),) * 9
-    ints = [np.array(c, np.int32) for c in (name, used, name_phon, used_phon, first, first_phon, firsts_all)]
-    return Names(name=ints[0], used=ints[1], name_phon=ints[2], used_phon=ints[3], tokens=_padded(words, PAD),
-                 first=ints[4], first_phon=ints[5], firsts=_padded(firsts, PAD), firsts_all=ints[6])
+    def build(self, ids: Sequence[int], c: dict[str, list[str]]) -> Table:
+        name, used, name_phon, used_phon, tokens = self.per_distinct([c["birth_name"], c["used_name"]], _name_forms)
+        first, first_phon, firsts, firsts_all = self.per_distinct(
+            [c["first_name"], c["first_names"], c["used_first_name"]], _first_forms)
+        s_name, s_used, s_name_phon, s_used_phon, s_tokens = self.per_distinct([c["first_names"], c["first_name"]],
+                                                                               _swapped_name_forms)
+        s_first, s_first_phon, s_firsts, s_firsts_all = self.per_distinct([c["birth_name"], c["used_first_name"]],
+                                                                          _swapped_first_forms)
+        date, digits, year, month, day = self.per_distinct([c["birth_date"]], _date_forms)
+        sex, sexed = self.per_distinct([c["sex"]], _sex_forms)
+        place, place_area = self.per_distinct([c["birth_place"]], _place_forms)
+        ins, nirs, foreign = self.per_distinct([c["nir"], c["ins"], c["sex"], c["birth_date"]], id_forms, pad=0,
+                                               pooled=False)
+        (address,) = self.per_distinct([c["address"]], _address_forms)
+        (postcode,) = self.per_distinct([c["postcode"]], _as_is)
+        (city,) = self.per_distinct([c["city"]], _city_forms)
+        return Table(
+            ids=np.array(ids, np.int64),
+            names=Names(name, used, name_phon, used_phon, tokens, first, first_phon, firsts, firsts_all),
+            swapped=Names(s_name, s_used, s_name_phon, s_used_phon, s_tokens, s_first, s_first_phon, s_firsts,
+                          s_firsts_all),
+            date=date, digits=digits, year=year.astype(np.int16), month=month.astype(np.int16),
+            day=day.astype(np.int16), sex=sex, sexed=sexed.astype(bool), place=place, place_area=place_area,
+            ins=ins, nirs=nirs, foreign_nir=foreign, address=address, postcode=postcode, city=city,
+            strings=self.strings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -138,7 +139,8 @@ def worker_pool(processes: int):
             or multiprocessing.current_process().daemon:
         return None
     connections.close_all()  # a forked child must not share the parent's socket
-    return multiprocessing.get_context("fork").Pool(processes)
+    # gc.freeze in each child: what it inherited is never collected, so collections walk only its own work.
+    return multiprocessing.get_context("fork").Pool(processes, initializer=gc.freeze)
 
 
 def index_missing(batch: int = 20000, processes: int = 1) -> int:

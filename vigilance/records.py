@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from functools import partial
 
 import numpy as np
+from asgiref.local import Local
 from django.db import connection, connections, transaction
 from django.db.models import Exists, Max, Min, OuterRef
 
@@ -139,8 +140,19 @@ def worker_pool(processes: int):
             or multiprocessing.current_process().daemon:
         return None
     connections.close_all()  # a forked child must not share the parent's socket
-    # gc.freeze in each child: what it inherited is never collected, so collections walk only its own work.
-    return multiprocessing.get_context("fork").Pool(processes, initializer=gc.freeze)
+    return multiprocessing.get_context("fork").Pool(processes, initializer=_child_start)
+
+
+_inherited: list = []  # in a forked child: the parent's connection objects, kept so they are never finalized
+
+
+def _child_start() -> None:
+    """A forked child opens connections of its own: one inherited from a thread or context the parent could
+    not close shares the parent's socket (seen after browser tests, whose event loop holds a context).
+    What it inherited is frozen: collections walk only its own work."""
+    _inherited.append(connections._connections)
+    connections._connections = Local(connections.thread_critical)
+    gc.freeze()
 
 
 def index_missing(batch: int = 20000, processes: int = 1) -> int:

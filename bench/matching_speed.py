@@ -10,7 +10,8 @@ real-time search for one new identity (`vigilance.services.score_against`, the s
 behind "possible existing identity" and real-time detection) p50/p95 over `--queries`
 entries, and the plan of its key look-up; the full scan (`manage.py find_duplicates`) wall time
 and peak memory, once from a base without keys (the scan builds them) and once on the keyed
-base (keys kept, as imports and every write leave them); Splink 4 (DuckDB, the configuration
+base (keys kept, as every write through the services and every scan leave them; a CSV import
+leaves its identities to the next scan, like this bulk load); Splink 4 (DuckDB, the configuration
 of bench/matching_quality.py) on the first `--splink-rows` identities, wall time and peak
 memory, in a child process stopped after `--splink-timeout` seconds.
 """
@@ -125,25 +126,29 @@ def load(count: int) -> None:
     print(f"identities: {count:,} loaded in {time.perf_counter() - t:.0f} s", flush=True)
 
 
-def peak_rss(process: psutil.Process, stop: threading.Event, out: list[int]) -> None:
-    """Peak resident memory of a process and its children, polled every 0.2 s."""
-    peak = 0
+def peak_memory(process: psutil.Process, stop: threading.Event, out: list[tuple[int, int]]) -> None:
+    """Peak memory of a process and its children, polled every 0.2 s: the sum of their proportional set
+    sizes (PSS: a page shared by forked processes counts once, split between them: the memory the machine
+    gives them) and the sum of their resident sizes (RSS: a shared page counts in every process)."""
+    pss = rss = 0
     while not stop.is_set():
         try:
-            procs = [process, *process.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in procs))
+            memory = [p.memory_full_info() for p in (process, *process.children(recursive=True))]
+            pss, rss = max(pss, sum(m.pss for m in memory)), max(rss, sum(m.rss for m in memory))
         except psutil.NoSuchProcess:
             pass
         stop.wait(0.2)
-    out.append(peak)
+    out.append((pss, rss))
 
 
-def timed(command: list[str], env: dict[str, str], timeout: float | None = None) -> tuple[float, float, bool]:
-    """Wall seconds, peak memory (GiB) of a child process and its children, and whether it finished in time."""
+def timed(command: list[str], env: dict[str, str], timeout: float | None = None
+          ) -> tuple[float, float, float, bool]:
+    """Wall seconds, peak memory (GiB, PSS and RSS sums) of a child process and its children, and whether it
+    finished in time."""
     start = time.perf_counter()
     child = subprocess.Popen(command, env=env, start_new_session=True)
     stop, out = threading.Event(), []
-    watcher = threading.Thread(target=peak_rss, args=(psutil.Process(child.pid), stop, out))
+    watcher = threading.Thread(target=peak_memory, args=(psutil.Process(child.pid), stop, out))
     watcher.start()
     try:
         if child.wait(timeout):
@@ -155,7 +160,7 @@ def timed(command: list[str], env: dict[str, str], timeout: float | None = None)
         finished = False
     stop.set()
     watcher.join()
-    return time.perf_counter() - start, out[0] / 2**30, finished
+    return time.perf_counter() - start, out[0][0] / 2**30, out[0][1] / 2**30, finished
 
 
 def load_average() -> str:
@@ -249,13 +254,14 @@ def main() -> None:
     if not args.skip_scratch:  # a bulk-loaded base: the scan first computes every identity's keys
         truncate(f"vigilance_matchkey, {results}", args.database)
         print(f"[{load_average()}]", flush=True)
-        seconds, gib, _ = timed([*manage, "find_duplicates", "-v0"], env)
-        print(f"full scan from scratch (keys built by the scan): {seconds:.0f} s, peak {gib:.2f} GiB "
-              f"[{load_average()}]", flush=True)
+        seconds, pss, rss, _ = timed([*manage, "find_duplicates", "-v0"], env)
+        print(f"full scan from scratch (keys built by the scan): {seconds:.0f} s, peak {pss:.2f} GiB "
+              f"(RSS sum {rss:.2f} GiB) [{load_average()}]", flush=True)
     if not args.skip_scan:  # keys kept (as written by imports and every identity write): the scan alone
         truncate(results, args.database)
-        seconds, gib, _ = timed([*manage, "find_duplicates", "-v0"], env)
-        print(f"full scan, keyed base: {seconds:.0f} s, peak {gib:.2f} GiB [{load_average()}]", flush=True)
+        seconds, pss, rss, _ = timed([*manage, "find_duplicates", "-v0"], env)
+        print(f"full scan, keyed base: {seconds:.0f} s, peak {pss:.2f} GiB (RSS sum {rss:.2f} GiB) "
+              f"[{load_average()}]", flush=True)
     from vigilance.records import index_missing
 
     index_missing(processes=os.cpu_count() or 1)
@@ -272,10 +278,10 @@ def main() -> None:
     connection.close()
     if args.splink_rows:
         rows = min(args.splink_rows, args.identities)
-        seconds, gib, finished = timed([*manage, "shell", "-c", SPLINK.format(bench=str(ROOT / "bench"),
-                                                                              limit=args.splink_rows)],
-                                       env, args.splink_timeout)
-        print(f"splink on {rows:,} rows: {seconds:.0f} s, peak {gib:.2f} GiB"
+        seconds, pss, rss, finished = timed([*manage, "shell", "-c", SPLINK.format(bench=str(ROOT / "bench"),
+                                                                                   limit=args.splink_rows)],
+                                            env, args.splink_timeout)
+        print(f"splink on {rows:,} rows: {seconds:.0f} s, peak {pss:.2f} GiB (RSS sum {rss:.2f} GiB)"
               + ("" if finished else " (stopped: timeout)") + f" [{load_average()}]", flush=True)
 
 

@@ -10,8 +10,8 @@ real-time search for one new identity (`vigilance.services.score_against`, the s
 behind "possible existing identity" and real-time detection) p50/p95 over `--queries`
 entries, and the plan of its key look-up; the full scan (`manage.py find_duplicates`) wall time
 and peak memory, once from a base without keys (the scan builds them) and once on the keyed
-base (keys kept, as every write through the services and every scan leave them; a CSV import
-leaves its identities to the next scan, like this bulk load); Splink 4 (DuckDB, the configuration
+base (keys kept, as every write through the services, every CSV import and every scan leave
+them; this bulk load by COPY leaves none); Splink 4 (DuckDB, the configuration
 of bench/matching_quality.py) on the first `--splink-rows` identities, wall time and peak
 memory, in a child process stopped after `--splink-timeout` seconds.
 """

@@ -22,6 +22,7 @@ from identities.csv_safety import csv_safe
 from identities.models import ADMISSION_SERVICE_MAX, CollectionMethod, Facility, IdentityEvent, PatientIdentity
 from identities.rules.identity import CleanIdentity, IdentityInvalid, clean_identity
 from identities.rules.status import StatusFacts, derive_status
+from identities.signals import identities_imported
 
 CSV_COLUMNS = ("source_id", "birth_name", "first_names", "sex", "birth_date", "birth_place", "used_name",
                "used_first_name", "nir", "address", "postcode", "city")
@@ -174,6 +175,7 @@ def _insert(identities: list[PatientIdentity], acting_user, report: ImportReport
         IdentityEvent.objects.bulk_create(
             [IdentityEvent(identity=i, kind=IdentityEvent.Kind.IMPORTED, actor=acting_user) for i in created],
             batch_size=BATCH_SIZE)
+    identities_imported.send(sender=PatientIdentity, identities=created)
     report.created += len(created)
     report.created_ids += [i.pk for i in created]
 

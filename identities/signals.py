@@ -3,6 +3,9 @@
 `identity_traits_changed` is sent after the transaction that created an identity
 or changed its traits has committed (duplicate detection listens to it).
 Bulk loads (demo data, imports) mute it and rely on the full duplicate scan.
+`identities_imported` is sent inside the transaction of each batch an import
+writes, so that what must exist with an identity (its matching keys, found by
+the real-time search) is written with it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from django.dispatch import Signal
 
 # kwargs: identity_ids (list[int]), created (bool)
 identity_traits_changed = Signal()
+# kwargs: identities (list[PatientIdentity], saved)
+identities_imported = Signal()
 
 _muted: ContextVar[bool] = ContextVar("identity_traits_changed_muted", default=False)
 

@@ -129,6 +129,11 @@ def _block_members_in_python(bucket: int | None, letters: list[str] | None
             np.array([key[0] for key, ids in kept for _ in ids], dtype="<U1"))
 
 
+def identities_key(identities: Iterable[PatientIdentity]) -> None:
+    """Keys of identities just written in bulk (an import's batch), without reading them back."""
+    _keys_write([(identity.pk, prepare(record_of(identity))) for identity in identities])
+
+
 def worker_pool(processes: int):
     """A pool of forked processes for bulk work, or None when work must stay in this process.
 

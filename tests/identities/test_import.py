@@ -79,3 +79,20 @@ def test_optional_admission_service_column_is_kept_and_checked(tmp_path, db):
     assert [(r["source_id"], r["reason"]) for r in rows] == [("S2", "admission_service : 64 caractères au plus")]
     assert PatientIdentity.objects.get(source_id="S1").admission_service == "URGENCES"
     assert not PatientIdentity.objects.filter(source_id="S2").exists()
+
+
+def test_imported_identities_are_found_at_once_by_the_admission_search(tmp_path, db):
+    from identities.rules.identity import CleanIdentity
+    from vigilance.matching import blocking_keys, prepare
+    from vigilance.models import MatchKey
+    from vigilance.records import record_of
+    from vigilance.selectors import possible_existing_identities
+
+    _run(tmp_path, HEADER + "\nK1,Gauthier,Jean Pierre,M,1980-05-12,75056,,,,12 rue de la Gare,75011,PARIS\n")
+    imported = PatientIdentity.objects.get(source_id="K1")
+    stored = set(MatchKey.objects.filter(identity=imported).values_list("key", flat=True))
+    assert stored == set(blocking_keys(prepare(record_of(imported))))  # keyed in the import, no scan yet
+    entry = CleanIdentity(birth_name="GOTIER", first_names="JEAN", first_name="JEAN", birth_date="1980-12-05",
+                          sex="M", birth_place="75056")
+    found = possible_existing_identities(entry, facility=imported.facility)
+    assert [p.identity.source_id for p in found] == ["K1"]

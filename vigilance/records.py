@@ -32,14 +32,17 @@ def _record(row: tuple) -> Record:
     return Record(row[0], *(v or "" for v in row[1:]))
 
 
+def _active_rows(ids: Iterable[int]) -> Iterator[tuple]:
+    """The matching columns of the active identities among `ids`, in id order."""
+    ids = sorted(ids)
+    rows = PatientIdentity.objects.filter(is_active=True).order_by("pk").values_list(*COLUMNS)
+    for start in range(0, len(ids), _CHUNK):
+        yield from rows.filter(pk__in=ids[start:start + _CHUNK])
+
+
 def records_by_id(ids: Iterable[int]) -> dict[int, Record]:
     """Active identities among `ids`, as matching records."""
-    ids = list(ids)
-    out: dict[int, Record] = {}
-    for start in range(0, len(ids), _CHUNK):
-        rows = PatientIdentity.objects.filter(pk__in=ids[start:start + _CHUNK], is_active=True).values_list(*COLUMNS)
-        out.update((row[0], _record(row)) for row in rows)
-    return out
+    return {row[0]: _record(row) for row in _active_rows(ids)}
 
 
 def prepared_by_id(ids: Iterable[int]) -> dict[int, Prepared]:
@@ -52,17 +55,15 @@ def table_of(ids: Iterable[int] | None = None, processes: int = 1) -> Table:
 
     With `processes` > 1, the forms of distinct names are computed in that many processes.
     """
+    if ids is not None:
+        return Table.of_rows(list(_active_rows(ids)))
     rows = PatientIdentity.objects.filter(is_active=True).order_by("pk").values_list(*COLUMNS)
-    if ids is None:
-        rows = list(rows.iterator(chunk_size=20000))
-        pool = worker_pool(processes)
-        if pool is None:
-            return Table.of_rows(rows)
-        with pool:
-            return Table.of_rows(rows, starmap=partial(pool.starmap, chunksize=5000))
-    ids = sorted(ids)
-    return Table.of_rows([row for start in range(0, len(ids), _CHUNK)
-                          for row in rows.filter(pk__in=ids[start:start + _CHUNK])])
+    rows = list(rows.iterator(chunk_size=20000))
+    pool = worker_pool(processes)
+    if pool is None:
+        return Table.of_rows(rows)
+    with pool:
+        return Table.of_rows(rows, starmap=partial(pool.starmap, chunksize=5000))
 
 
 def keys_rows(identity_id: int, p: Prepared) -> Iterator[MatchKey]:

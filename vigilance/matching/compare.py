@@ -98,14 +98,19 @@ class Comparison:
         return tuple(str(LEVELS[f][code]) for f, code in zip(FIELDS, self.levels[row], strict=True))
 
 
+def _distinct_pairs(a: np.ndarray, b: np.ndarray, strings: list[str]) -> tuple[list[str], list[str], np.ndarray]:
+    """The distinct pairs of string codes as two lists of strings, and the index of each pair among them."""
+    pairs, inverse = np.unique(a.astype(np.int64) << 32 | b, return_inverse=True)
+    return ([strings[x] for x in (pairs >> 32).tolist()], [strings[x] for x in (pairs & 0xFFFFFFFF).tolist()],
+            inverse.reshape(-1))
+
+
 def similarity(a: np.ndarray, b: np.ndarray, strings: list[str], scorer=JaroWinkler.similarity) -> np.ndarray:
     """The scorer on each pair of string codes, computed once per distinct pair."""
     if not len(a):
         return np.zeros(0)
-    pairs, inverse = np.unique(a.astype(np.int64) << 32 | b, return_inverse=True)
-    scores = cpdist([strings[x] for x in (pairs >> 32).tolist()], [strings[x] for x in (pairs & 0xFFFFFFFF).tolist()],
-                    scorer=scorer, dtype=np.float64)
-    return scores.reshape(-1)[inverse.reshape(-1)]
+    left, right, inverse = _distinct_pairs(a, b, strings)
+    return cpdist(left, right, scorer=scorer, dtype=np.float64).reshape(-1)[inverse]
 
 
 def _where(mask: np.ndarray, a: np.ndarray, b: np.ndarray, strings: list[str], scorer=JaroWinkler.similarity
@@ -123,11 +128,10 @@ def _typo(a: np.ndarray, b: np.ndarray, strings: list[str], among: np.ndarray) -
     ask = among & (a != b) & (a != 0) & (b != 0)
     if not ask.any():
         return out
-    pairs, inverse = np.unique(a[ask].astype(np.int64) << 32 | b[ask], return_inverse=True)
-    left, right = [strings[x] for x in (pairs >> 32).tolist()], [strings[x] for x in (pairs & 0xFFFFFFFF).tolist()]
+    left, right, inverse = _distinct_pairs(a[ask], b[ask], strings)
     near = cpdist(left, right, scorer=Hamming.distance, dtype=np.int32).reshape(-1) <= 2
     typo = np.array([bool(n) and one_typo(x, y) for n, x, y in zip(near.tolist(), left, right, strict=True)], bool)
-    out[ask] = typo[inverse.reshape(-1)]
+    out[ask] = typo[inverse]
     return out
 
 
